@@ -1,0 +1,88 @@
+"""Typed settings, built once from the environment (``FRONTDESK_*``) and passed in.
+
+Nothing here is read at import time: call :meth:`Settings.from_env`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import InvalidInput
+
+
+def default_home(environ: Mapping[str, str]) -> Path:
+    """``$FRONTDESK_HOME``, else ``$XDG_DATA_HOME/frontdesk``, else ``~/.local/share/frontdesk``."""
+    if environ.get("FRONTDESK_HOME"):
+        return Path(environ["FRONTDESK_HOME"]).expanduser()
+    xdg = environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "frontdesk"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting, its environment variable and its default. See docs/configuration.md."""
+
+    #: Data directory: the SQLite database and the embedding cache live here.
+    home: Path = field(default_factory=lambda: default_home(os.environ))
+    #: Database URL; empty means ``sqlite:///<home>/frontdesk.db``.
+    database_url: str = ""
+    #: Embedding model for new agents: ``use-multilingual`` (default) or ``minilm`` (English).
+    embedder: str = "use-multilingual"
+    #: Currency assumed for catalog prices that do not name one (Shopify CSV, plain JSON).
+    default_currency: str = "USD"
+    #: Seconds between two requests to the same site while crawling (robots.txt may ask for more).
+    crawl_delay: float = 1.0
+    #: Most pages one web source may fetch.
+    crawl_max_pages: int = 200
+    #: Seconds before an HTTP request gives up.
+    http_timeout: float = 20.0
+    #: Largest file or download accepted, in megabytes.
+    max_file_mb: int = 200
+    #: User-Agent sent when crawling.
+    user_agent: str = "frontdesk/0.1 (self-hosted business agent; +https://example.invalid/frontdesk)"
+    #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
+    log_level: str = "WARNING"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {"home": default_home(env)}
+        for f in fields(cls):
+            name = f"FRONTDESK_{f.name.upper()}"
+            if f.name == "home" or name not in env:
+                continue
+            raw = env[name]
+            try:
+                values[f.name] = _convert(f.type, raw)
+            except ValueError as exc:
+                raise InvalidInput(f"{name}={raw!r} is not valid: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'frontdesk.db'}"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+def _convert(type_name: object, raw: str) -> object:
+    kind = str(type_name)
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    if kind == "Path":
+        return Path(raw).expanduser()
+    return raw
+
+
+def setting_names() -> list[str]:
+    """The environment variable of every setting (the docs test checks each is documented)."""
+    return [f"FRONTDESK_{f.name.upper()}" for f in fields(Settings)]

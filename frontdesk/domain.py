@@ -1,0 +1,173 @@
+"""Domain types: plain dataclasses with no I/O.
+
+Storage rows live only in ``frontdesk.store``; HTTP schemas will live next to their routes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+SourceKind = Literal["docs", "faq", "catalog"]
+SOURCE_KINDS: tuple[SourceKind, ...] = ("docs", "faq", "catalog")
+ItemKind = Literal["document", "product"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int
+    name: str
+    persona: str
+    instructions: str
+    embedder: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    agent_id: int
+    kind: SourceKind
+    location: str
+    options: dict[str, Any]
+    sync_interval: int | None  # seconds; None means "only when asked"
+    created_at: datetime
+    last_synced_at: datetime | None = None
+    last_status: str | None = None  # "ok", "partial", "failed"
+    last_summary: dict[str, int] = field(default_factory=dict)
+    last_errors: list[str] = field(default_factory=list)
+
+    def is_due(self, now: datetime) -> bool:
+        if self.sync_interval is None:
+            return False
+        if self.last_synced_at is None:
+            return True
+        return (now - self.last_synced_at).total_seconds() >= self.sync_interval
+
+
+@dataclass
+class Record:
+    """One searchable unit read from a source: a document passage, an FAQ pair or a product.
+
+    ``key`` is stable within its source (the catalog id for products, ``url#n`` for passages),
+    so a re-sync can tell added, changed, unchanged and removed items apart.
+    """
+
+    key: str
+    kind: ItemKind
+    title: str
+    text: str
+    url: str | None = None
+    language: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        payload = json.dumps(
+            [self.kind, self.title, self.text, self.url, self.fields], sort_keys=True, default=str
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ItemError:
+    """A problem with one item of a batch: where it is and why it was refused."""
+
+    location: str  # file path or URL
+    reason: str
+    where: str | None = None  # "row 12", "line 3", "page 2"
+    key: str | None = None  # the item's id when it is known (its old version is then kept)
+
+    def __str__(self) -> str:
+        place = f"{self.location}, {self.where}" if self.where else self.location
+        return f"{place}: {self.reason}"
+
+
+@dataclass
+class SyncSummary:
+    source_id: int
+    location: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    errors: list[ItemError] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and not self.errors
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": self.failed,
+        }
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as the knowledge store holds it, with its provenance dates."""
+
+    id: int
+    agent_id: int
+    source_id: int
+    key: str
+    kind: ItemKind
+    title: str
+    text: str
+    url: str | None
+    language: str | None
+    fields: dict[str, Any]
+    first_seen: datetime
+    last_seen: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result, best first in a list."""
+
+    item: StoredItem
+    score: float
+    snippet: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        item = self.item
+        out: dict[str, Any] = {
+            "kind": item.kind,
+            "id": item.key,
+            "title": item.title,
+            "score": round(self.score, 6),
+            "as_of": item.last_seen.isoformat(),
+            "source_id": item.source_id,
+        }
+        if item.kind == "product":
+            f = item.fields
+            out.update(
+                {
+                    "price": f.get("effective_price", f.get("price")),
+                    "regular_price": f.get("price"),
+                    "sale_price": f.get("sale_price"),
+                    "currency": f.get("currency"),
+                    "availability": f.get("availability"),
+                    "link": f.get("link"),
+                    "image_link": f.get("image_link"),
+                    "brand": f.get("brand"),
+                    "item_group_id": f.get("item_group_id"),
+                    "options": f.get("options", {}),
+                }
+            )
+        else:
+            out.update({"url": item.url, "snippet": self.snippet})
+        return out

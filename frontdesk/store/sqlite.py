@@ -1,0 +1,386 @@
+"""SQLite implementation of the knowledge store.
+
+WAL journal, one writer at a time (``BEGIN IMMEDIATE``), ordered migrations recorded in a
+table. Each agent has its own FTS5 table (``fts_<agent id>``), so a lexical search for one
+agent cannot even see another agent's rows; vectors are read per agent, too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..domain import Agent, Source, StoredItem, utcnow
+from ..errors import AlreadyExists, InvalidInput, NotFound
+from .base import SyncPlan
+
+_AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_CHUNK = 500  # host parameters per IN (...) list
+
+
+def _ts(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class SQLiteStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=15000"):
+            self._db.execute(f"PRAGMA {pragma}")
+        self._vector_cache: dict[tuple[int, str], tuple[int, np.ndarray, np.ndarray]] = {}
+        self._migrate()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:  # Ctrl-C included: never leave half a write behind
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+            folder = resources.files("frontdesk.store") / "migrations"
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+                if entry.name.endswith(".sql") and entry.name not in done:
+                    for statement in entry.read_text().split(";\n"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("INSERT INTO migrations VALUES (?, ?)", (entry.name, _ts(utcnow())))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @staticmethod
+    def _fts(agent_id: int) -> str:
+        return f"fts_{int(agent_id)}"
+
+    # -- agents -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _agent(row: sqlite3.Row) -> Agent:
+        return Agent(row["id"], row["name"], row["persona"], row["instructions"], row["embedder"],
+                     datetime.fromisoformat(row["created_at"]))
+
+    def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
+                     embedder: str) -> Agent:
+        if not _AGENT_NAME.match(name):
+            raise InvalidInput(
+                f"agent name {name!r} is not valid: use 1-64 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit"
+            )
+        with self._tx() as db:
+            try:
+                cur = db.execute(
+                    "INSERT INTO agents (name, persona, instructions, embedder, created_at) VALUES (?, ?, ?, ?, ?)",
+                    (name, persona, instructions, embedder, _ts(utcnow())),
+                )
+            except sqlite3.IntegrityError:
+                raise AlreadyExists(f"an agent named {name!r} already exists") from None
+            agent_id = cur.lastrowid
+            fts = self._fts(agent_id)
+            db.execute(f"CREATE VIRTUAL TABLE {fts} USING fts5(title, body, tokenize='unicode61 remove_diacritics 2')")
+            db.execute(f"INSERT INTO {fts} ({fts}, rank) VALUES ('rank', 'bm25(3.0, 1.0)')")
+        return self.get_agent(name)
+
+    def update_agent(self, name: str, **changes: Any) -> Agent:
+        allowed = {"persona", "instructions"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of an agent")
+        agent = self.get_agent(name)
+        sets = {k: v for k, v in changes.items() if v is not None}
+        if sets:
+            with self._tx() as db:
+                db.execute(
+                    f"UPDATE agents SET {', '.join(f'{k} = ?' for k in sets)} WHERE id = ?",
+                    (*sets.values(), agent.id),
+                )
+        return self.get_agent(name)
+
+    def get_agent(self, name: str) -> Agent:
+        rows = self._query("SELECT * FROM agents WHERE name = ?", (name,))
+        if not rows:
+            raise NotFound(f"no agent named {name!r} (see `frontdesk agents list`)")
+        return self._agent(rows[0])
+
+    def list_agents(self) -> list[Agent]:
+        return [self._agent(r) for r in self._query("SELECT * FROM agents ORDER BY name")]
+
+    def delete_agent(self, name: str) -> None:
+        agent = self.get_agent(name)
+        with self._tx() as db:
+            db.execute("DELETE FROM items WHERE agent_id = ?", (agent.id,))
+            db.execute("DELETE FROM sources WHERE agent_id = ?", (agent.id,))
+            db.execute("DELETE FROM agents WHERE id = ?", (agent.id,))
+            db.execute(f"DROP TABLE IF EXISTS {self._fts(agent.id)}")
+            self._collect_embeddings(db)
+        self._vector_cache.pop((agent.id, agent.embedder), None)
+
+    def agent_stats(self, agent_id: int) -> dict[str, int]:
+        rows = self._query("SELECT kind, count(*) AS n FROM items WHERE agent_id = ? GROUP BY kind", (agent_id,))
+        stats = {"document": 0, "product": 0}
+        stats.update({r["kind"]: r["n"] for r in rows})
+        stats["sources"] = self._query("SELECT count(*) FROM sources WHERE agent_id = ?", (agent_id,))[0][0]
+        return stats
+
+    def agent_revision(self, agent_id: int) -> int:
+        rows = self._query("SELECT revision FROM agents WHERE id = ?", (agent_id,))
+        return rows[0][0] if rows else -1
+
+    # -- sources ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _source(row: sqlite3.Row) -> Source:
+        return Source(
+            id=row["id"], agent_id=row["agent_id"], kind=row["kind"], location=row["location"],
+            options=json.loads(row["options"]), sync_interval=row["sync_interval"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            last_synced_at=_dt(row["last_synced_at"]), last_status=row["last_status"],
+            last_summary=json.loads(row["last_summary"]), last_errors=json.loads(row["last_errors"]),
+        )
+
+    def add_source(self, agent_id: int, kind: str, location: str, options: dict[str, Any],
+                   sync_interval: int | None) -> Source:
+        with self._tx() as db:
+            try:
+                cur = db.execute(
+                    "INSERT INTO sources (agent_id, kind, location, options, sync_interval, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    (agent_id, kind, location, json.dumps(options), sync_interval, _ts(utcnow())),
+                )
+            except sqlite3.IntegrityError:
+                raise AlreadyExists(f"{location} is already a source of this agent; use `sources sync`") from None
+        return self._source(self._query("SELECT * FROM sources WHERE id = ?", (cur.lastrowid,))[0])
+
+    def get_source(self, agent_id: int, ref: str) -> Source:
+        rows = self._query(
+            "SELECT * FROM sources WHERE agent_id = ? AND (location = ? OR CAST(id AS TEXT) = ?)",
+            (agent_id, ref, ref),
+        )
+        if not rows:
+            raise NotFound(f"no source {ref!r} for this agent (see `frontdesk sources list`)")
+        return self._source(rows[0])
+
+    def list_sources(self, agent_id: int) -> list[Source]:
+        return [self._source(r) for r in self._query("SELECT * FROM sources WHERE agent_id = ? ORDER BY id", (agent_id,))]
+
+    def remove_source(self, source: Source) -> int:
+        with self._tx() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM items WHERE source_id = ?", (source.id,))]
+            self._delete_items(db, source.agent_id, ids)
+            db.execute("DELETE FROM sources WHERE id = ?", (source.id,))
+            db.execute("UPDATE agents SET revision = revision + 1 WHERE id = ?", (source.agent_id,))
+            self._collect_embeddings(db)
+        return len(ids)
+
+    def item_hashes(self, source_id: int) -> dict[str, str]:
+        return {r[0]: r[1] for r in self._query("SELECT key, hash FROM items WHERE source_id = ?", (source_id,))}
+
+    def _delete_items(self, db: sqlite3.Connection, agent_id: int, ids: Sequence[int]) -> None:
+        fts = self._fts(agent_id)
+        db.executemany(f"DELETE FROM {fts} WHERE rowid = ?", ((i,) for i in ids))
+        db.executemany("DELETE FROM items WHERE id = ?", ((i,) for i in ids))
+
+    @staticmethod
+    def _collect_embeddings(db: sqlite3.Connection, hashes: Iterable[str] | None = None) -> None:
+        """Drop cached vectors no item refers to any more (all, or only among ``hashes``)."""
+        if hashes is None:
+            db.execute("DELETE FROM embeddings WHERE hash NOT IN (SELECT embed_hash FROM items)")
+            return
+        db.executemany(
+            "DELETE FROM embeddings WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM items WHERE embed_hash = ?)",
+            ((h, h) for h in set(hashes)),
+        )
+
+    def apply_sync(self, plan: SyncPlan) -> None:
+        now = _ts(plan.now)
+        with self._tx() as db:
+            source = db.execute("SELECT agent_id FROM sources WHERE id = ?", (plan.source_id,)).fetchone()
+            if source is None:
+                raise NotFound(f"source {plan.source_id} was removed during the sync")
+            agent_id = source[0]
+            fts = self._fts(agent_id)
+            stale_hashes: list[str] = []
+            old = {r[0]: (r[1], r[2]) for r in db.execute(
+                "SELECT key, id, embed_hash FROM items WHERE source_id = ?", (plan.source_id,))}
+            for prepared in plan.upserts:
+                rec = prepared.record
+                fields = rec.fields
+                price = fields.get("effective_price")
+                values = (rec.kind, rec.title, rec.text, rec.url, rec.language,
+                          json.dumps(fields, default=str), prepared.hash, prepared.embed_hash,
+                          float(price) if price is not None else None, fields.get("availability"))
+                if rec.key in old:
+                    item_id, old_embed = old[rec.key]
+                    stale_hashes.append(old_embed)
+                    db.execute(
+                        "UPDATE items SET kind=?, title=?, text=?, url=?, language=?, fields=?, hash=?, "
+                        "embed_hash=?, price=?, availability=?, last_seen=?, updated_at=? WHERE id=?",
+                        (*values, now, now, item_id),
+                    )
+                    db.execute(f"DELETE FROM {fts} WHERE rowid = ?", (item_id,))
+                else:
+                    item_id = db.execute(
+                        "INSERT INTO items (agent_id, source_id, key, kind, title, text, url, language, "
+                        "fields, hash, embed_hash, price, availability, first_seen, last_seen, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (agent_id, plan.source_id, rec.key, *values, now, now, now),
+                    ).lastrowid
+                db.execute(f"INSERT INTO {fts} (rowid, title, body) VALUES (?, ?, ?)",
+                           (item_id, prepared.title_terms, prepared.body_terms))
+            db.executemany("UPDATE items SET last_seen = ? WHERE source_id = ? AND key = ?",
+                           ((now, plan.source_id, k) for k in plan.seen_keys))
+            removed = [old[k] for k in plan.removed_keys if k in old]
+            self._delete_items(db, agent_id, [item_id for item_id, _ in removed])
+            stale_hashes.extend(h for _, h in removed)
+            self._collect_embeddings(db, stale_hashes)
+            db.execute(
+                "UPDATE sources SET last_synced_at=?, last_status=?, last_summary=?, last_errors=? WHERE id=?",
+                (now, plan.status, json.dumps(plan.summary), json.dumps(list(plan.errors)), plan.source_id),
+            )
+            if plan.upserts or plan.removed_keys:
+                db.execute("UPDATE agents SET revision = revision + 1 WHERE id = ?", (agent_id,))
+
+    def record_failed_sync(self, source_id: int, now: datetime, errors: Sequence[str]) -> None:
+        """A sync that could not read its source at all: keep the items, note the failure."""
+        with self._tx() as db:
+            db.execute("UPDATE sources SET last_synced_at=?, last_status='failed', last_errors=? WHERE id=?",
+                       (_ts(now), json.dumps(list(errors)), source_id))
+
+    # -- embeddings -------------------------------------------------------------------------
+
+    def cached_embeddings(self, embedder: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        hashes = list(dict.fromkeys(hashes))
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[start : start + _CHUNK]
+            rows = self._query(
+                f"SELECT hash, vector FROM embeddings WHERE embedder = ? AND hash IN ({','.join('?' * len(chunk))})",
+                (embedder, *chunk),
+            )
+            out.update({r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows})
+        return out
+
+    def cache_embeddings(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (embedder, hash, vector) VALUES (?, ?, ?)",
+                ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
+            )
+
+    # -- search -----------------------------------------------------------------------------
+
+    def lexical_search(self, agent_id: int, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
+        if not terms:
+            return []
+        fts = self._fts(agent_id)
+        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self._query(
+            f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
+        )
+        return [(r[0], -r[1]) for r in rows]
+
+    def agent_vectors(self, agent_id: int, embedder: str) -> tuple[np.ndarray, np.ndarray]:
+        """(item ids, matrix of their vectors), cached until the agent's knowledge changes."""
+        revision = self.agent_revision(agent_id)
+        cached = self._vector_cache.get((agent_id, embedder))
+        if cached and cached[0] == revision:
+            return cached[1], cached[2]
+        with self._lock:
+            cur = self._db.execute(
+                "SELECT items.id, embeddings.vector FROM items JOIN embeddings "
+                "ON embeddings.embedder = ? AND embeddings.hash = items.embed_hash "
+                "WHERE items.agent_id = ? ORDER BY items.id",
+                (embedder, agent_id),
+            )
+            ids: list[int] = []
+            blobs: list[bytes] = []
+            for item_id, blob in cur:
+                ids.append(item_id)
+                blobs.append(blob)
+        id_array = np.array(ids, dtype=np.int64)
+        matrix = np.frombuffer(b"".join(blobs), dtype=np.float32)
+        matrix = matrix.reshape(len(ids), -1) if ids else np.zeros((0, 1), dtype=np.float32)
+        self._vector_cache[(agent_id, embedder)] = (revision, id_array, matrix)
+        return id_array, matrix
+
+    def _item(self, row: sqlite3.Row) -> StoredItem:
+        return StoredItem(
+            id=row["id"], agent_id=row["agent_id"], source_id=row["source_id"], key=row["key"],
+            kind=row["kind"], title=row["title"], text=row["text"], url=row["url"],
+            language=row["language"], fields=json.loads(row["fields"]),
+            first_seen=datetime.fromisoformat(row["first_seen"]),
+            last_seen=datetime.fromisoformat(row["last_seen"]),
+            updated_at=datetime.fromisoformat(row["updated_at"]),
+        )
+
+    def get_items(self, ids: Sequence[int]) -> list[StoredItem]:
+        found: dict[int, StoredItem] = {}
+        ids = list(ids)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for row in self._query(f"SELECT * FROM items WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found[row["id"]] = self._item(row)
+        return [found[i] for i in ids if i in found]
+
+    def items_of_agent(self, agent_id: int, kind: str | None = None) -> list[StoredItem]:
+        sql = "SELECT * FROM items WHERE agent_id = ?" + (" AND kind = ?" if kind else "") + " ORDER BY id"
+        return [self._item(r) for r in self._query(sql, (agent_id, kind) if kind else (agent_id,))]
+
+    def product_facets(self, agent_id: int) -> dict[str, set[str]]:
+        rows = self._query(
+            "SELECT DISTINCT j.key, j.value FROM items, json_each(items.fields, '$.options') AS j "
+            "WHERE items.agent_id = ? AND items.kind = 'product' AND j.type = 'text'",
+            (agent_id,),
+        )
+        facets: dict[str, set[str]] = {}
+        for key, value in rows:
+            facets.setdefault(key, set()).add(value)
+        brands = self._query(
+            "SELECT DISTINCT json_extract(fields, '$.brand') FROM items WHERE agent_id = ? AND kind = 'product' "
+            "AND json_extract(fields, '$.brand') IS NOT NULL", (agent_id,))
+        if brands:
+            facets["brand"] = {r[0] for r in brands}
+        return facets
+
+    def agent_languages(self, agent_id: int) -> list[str]:
+        rows = self._query(
+            "SELECT language FROM items WHERE agent_id = ? AND language IS NOT NULL "
+            "GROUP BY language ORDER BY count(*) DESC", (agent_id,))
+        return [r[0] for r in rows]
+
+    def database_size(self) -> int:
+        page_count = self._query("PRAGMA page_count")[0][0]
+        page_size = self._query("PRAGMA page_size")[0][0]
+        return int(page_count * page_size)
