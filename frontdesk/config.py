@@ -61,6 +61,7 @@ class Settings:
             except ValueError as exc:
                 raise InvalidInput(f"{name}={raw!r} is not valid: {exc}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["home"] = Path(str(values["home"])).expanduser()
         return cls(**values)  # type: ignore[arg-type]
 
     @property

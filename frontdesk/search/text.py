@@ -102,7 +102,7 @@ class LanguageDetector:
         if self._identifier is None:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-            identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+            identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
             identifier.set_languages(self._languages)
             self._identifier = identifier
         return self._identifier

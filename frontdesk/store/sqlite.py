@@ -384,3 +384,18 @@ class SQLiteStore:
         page_count = self._query("PRAGMA page_count")[0][0]
         page_size = self._query("PRAGMA page_size")[0][0]
         return int(page_count * page_size)
+
+    def products_with_options(self, agent_id: int, options: dict[str, set[str]], limit: int) -> list[int]:
+        """Products carrying every named option value (case-insensitive), up to ``limit``."""
+        clauses, params = [], []
+        for facet, values in options.items():
+            path = "$.brand" if facet == "brand" else f'$.options."{facet}"'
+            clauses.append(f"lower(json_extract(fields, ?)) IN ({','.join('?' * len(values))})")
+            params.extend([path, *sorted(values)])
+        if not clauses:
+            return []
+        rows = self._query(
+            f"SELECT id FROM items WHERE agent_id = ? AND kind = 'product' AND {' AND '.join(clauses)} LIMIT ?",
+            (agent_id, *params, limit),
+        )
+        return [r[0] for r in rows]

@@ -1,0 +1,310 @@
+"""The ``frontdesk`` command. Each command is a few lines over :class:`frontdesk.app.Frontdesk`."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .. import __version__
+from ..app import Frontdesk
+from ..config import Settings
+from ..domain import SOURCE_KINDS, SyncSummary
+from ..embed import EMBEDDERS
+from ..errors import FrontdeskError
+from ..log import configure
+from .progress import TerminalProgress
+
+err_console = Console(stderr=True)
+out_console = Console()
+
+
+def _app(ctx: click.Context) -> Frontdesk:
+    if ctx.obj is None:
+        home = ctx.find_root().params.get("home")
+        settings = Settings.from_env(home=home)
+        configure(settings.log_level)
+        ctx.obj = Frontdesk(settings)
+        ctx.call_on_close(ctx.obj.close)
+    return ctx.obj
+
+
+def handled(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Map frontdesk's errors to a message on stderr and the documented exit codes."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except FrontdeskError as exc:
+            err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing half-written was kept (run the command again to finish)")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_interval(text: str | None) -> int | None:
+    """'90s', '15m', '6h', '1d' or plain seconds -> seconds."""
+    if text is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
+    if not match:
+        raise click.BadParameter(f"{text!r} is not an interval such as 30m, 6h or 1d")
+    return int(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="FRONTDESK_HOME",
+              help="Data directory (default: $FRONTDESK_HOME or ~/.local/share/frontdesk).")
+@click.version_option(__version__, prog_name="frontdesk")
+def cli(home: str | None) -> None:
+    """frontdesk: self-hosted AI agents for businesses, grounded in your own content and catalog."""
+
+
+# -- agents -----------------------------------------------------------------------------------
+
+@cli.group()
+def agents() -> None:
+    """Create, list, show, edit and delete agents."""
+
+
+def _read_text_option(value: str | None, file: Any) -> str | None:
+    return file.read() if file is not None else value
+
+
+@agents.command("create")
+@click.argument("name")
+@click.option("--persona", default="", help="Who the agent is and its tone.")
+@click.option("--instructions", default="", help="Rules the agent follows (e.g. the shop policy).")
+@click.option("--instructions-file", type=click.File("r", encoding="utf-8"), help="Read the instructions from a file.")
+@click.option("--embedder", type=click.Choice(EMBEDDERS), help="Embedding model (default: use-multilingual).")
+@click.pass_context
+@handled
+def agents_create(ctx: click.Context, name: str, persona: str, instructions: str, instructions_file: Any,
+                  embedder: str | None) -> None:
+    """Create the agent NAME."""
+    agent = _app(ctx).create_agent(name, persona=persona, instructions=_read_text_option(instructions, instructions_file) or "",
+                                   embedder=embedder)
+    click.echo(f"created agent {agent.name} (embedder {agent.embedder})")
+
+
+@agents.command("edit")
+@click.argument("name")
+@click.option("--persona", help="New persona.")
+@click.option("--instructions", help="New instructions.")
+@click.option("--instructions-file", type=click.File("r", encoding="utf-8"), help="Read the instructions from a file.")
+@click.pass_context
+@handled
+def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions: str | None, instructions_file: Any) -> None:
+    """Change the persona or instructions of NAME."""
+    _app(ctx).store.update_agent(name, persona=persona, instructions=_read_text_option(instructions, instructions_file))
+    click.echo(f"updated agent {name}")
+
+
+@agents.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handled
+def agents_list(ctx: click.Context, as_json: bool) -> None:
+    """List agents."""
+    app = _app(ctx)
+    rows = [{"name": a.name, "embedder": a.embedder, "created_at": a.created_at.isoformat(),
+             **app.store.agent_stats(a.id)} for a in app.store.list_agents()]
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("no agents yet; create one with `frontdesk agents create NAME`")
+        return
+    table = Table("name", "sources", "documents", "products", "embedder", "created")
+    for r in rows:
+        table.add_row(r["name"], str(r["sources"]), str(r["document"]), str(r["product"]), r["embedder"], r["created_at"][:10])
+    out_console.print(table)
+
+
+@agents.command("show")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handled
+def agents_show(ctx: click.Context, name: str, as_json: bool) -> None:
+    """Show an agent, its persona, instructions and knowledge."""
+    app = _app(ctx)
+    agent = app.agent(name)
+    data = {"name": agent.name, "persona": agent.persona, "instructions": agent.instructions,
+            "embedder": agent.embedder, "created_at": agent.created_at.isoformat(),
+            "knowledge": app.store.agent_stats(agent.id)}
+    if as_json:
+        _echo_json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key}: {value}")
+
+
+@agents.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handled
+def agents_delete(ctx: click.Context, name: str, yes: bool) -> None:
+    """Delete an agent and all its knowledge."""
+    app = _app(ctx)
+    app.agent(name)
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Delete agent {name} and all its knowledge?", abort=True)
+    app.store.delete_agent(name)
+    click.echo(f"deleted agent {name}")
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+@cli.group()
+def sources() -> None:
+    """Add, list, sync and remove an agent's knowledge sources."""
+
+
+def _report(summaries: list[SyncSummary], as_json: bool) -> None:
+    if as_json:
+        _echo_json([{"source_id": s.source_id, "location": s.location, **s.counts(),
+                     "seconds": round(s.seconds, 3), "errors": [str(e) for e in s.errors]} for s in summaries])
+    else:
+        for s in summaries:
+            mark = "[green]✓[/green]" if s.ok else "[yellow]![/yellow]"
+            counts = ", ".join(f"{n} {k}" for k, n in s.counts().items())
+            err_console.print(f"{mark} {s.location}: {counts} ({s.seconds:.1f} s)", highlight=False)
+            for error in s.errors[:50]:
+                err_console.print(f"  [red]✗[/red] {error}", highlight=False)
+            if len(s.errors) > 50:
+                err_console.print(f"  … and {len(s.errors) - 50} more (see `frontdesk sources list --json`)")
+    if any(not s.ok for s in summaries):
+        sys.exit(1)
+
+
+@sources.command("add")
+@click.argument("agent")
+@click.argument("locations", nargs=-1, required=True)
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help="Override the detected kind.")
+@click.option("--currency", help="Currency of prices that name none (Shopify CSV, plain JSON).")
+@click.option("--base-url", help="Shop URL for product links (Shopify CSV).")
+@click.option("--language", help="Language of a catalog (ISO code such as en or de; detected if omitted).")
+@click.option("--max-pages", type=int, help="Page limit for a web source.")
+@click.option("--sync-interval", help="Re-read on `sources sync --due` after this long (30m, 6h, 1d).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handled
+def sources_add(ctx: click.Context, agent: str, locations: tuple[str, ...], kind: Any, currency: str | None,
+                base_url: str | None, language: str | None, max_pages: int | None, sync_interval: str | None,
+                as_json: bool) -> None:
+    """Add files, folders, URLs or sitemaps to AGENT's knowledge and read them."""
+    app = _app(ctx)
+    options = {k: v for k, v in {"currency": currency and currency.upper(), "base_url": base_url,
+                                 "language": language, "max_pages": max_pages}.items() if v}
+    interval = parse_interval(sync_interval)
+    summaries = []
+    with TerminalProgress(err_console) as progress:
+        for location in locations:
+            try:
+                summaries.append(app.add_source(agent, location, kind=kind, options=options,
+                                                sync_interval=interval, progress=progress))
+            except FrontdeskError as exc:
+                if exc.exit_code != 2 or len(locations) == 1:
+                    raise
+                err_console.print(f"[red]✗[/red] {exc}", highlight=False)
+                summaries.append(SyncSummary(source_id=0, location=location, failed=1))
+    _report(summaries, as_json)
+
+
+@sources.command("list")
+@click.argument("agent")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handled
+def sources_list(ctx: click.Context, agent: str, as_json: bool) -> None:
+    """List AGENT's sources with their last sync."""
+    rows = [{"id": s.id, "kind": s.kind, "location": s.location, "options": s.options,
+             "sync_interval": s.sync_interval, "last_synced_at": s.last_synced_at.isoformat() if s.last_synced_at else None,
+             "last_status": s.last_status, "last_summary": s.last_summary, "last_errors": s.last_errors}
+            for s in _app(ctx).sources(agent)]
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table("id", "kind", "location", "last sync", "status", "items")
+    for r in rows:
+        summary = r["last_summary"]
+        items = summary.get("added", 0) + summary.get("updated", 0) + summary.get("unchanged", 0)
+        table.add_row(str(r["id"]), r["kind"], r["location"], (r["last_synced_at"] or "never")[:19],
+                      r["last_status"] or "-", str(items))
+    out_console.print(table)
+
+
+@sources.command("sync")
+@click.argument("agent")
+@click.argument("refs", nargs=-1)
+@click.option("--due", is_flag=True, help="Only sources whose sync interval has passed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+@handled
+def sources_sync(ctx: click.Context, agent: str, refs: tuple[str, ...], due: bool, as_json: bool) -> None:
+    """Re-read AGENT's sources (all, or those named by id or location)."""
+    with TerminalProgress(err_console) as progress:
+        summaries = _app(ctx).sync(agent, list(refs), only_due=due, progress=progress)
+    _report(summaries, as_json)
+
+
+@sources.command("remove")
+@click.argument("agent")
+@click.argument("ref")
+@click.pass_context
+@handled
+def sources_remove(ctx: click.Context, agent: str, ref: str) -> None:
+    """Remove a source (by id or location) and everything read from it."""
+    removed = _app(ctx).remove_source(agent, ref)
+    click.echo(f"removed source {ref} and its {removed} items")
+
+
+# -- search -----------------------------------------------------------------------------------
+
+@cli.command()
+@click.argument("agent")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@click.option("--limit", type=int, default=10, show_default=True, help="Most hits to show.")
+@click.pass_context
+@handled
+def search(ctx: click.Context, agent: str, query: str, as_json: bool, limit: int) -> None:
+    """Hybrid search over AGENT's knowledge."""
+    hits = _app(ctx).search(agent, query, limit)
+    if as_json:
+        _echo_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo("no results")
+    for n, hit in enumerate(hits, start=1):
+        data = hit.to_json()
+        if data["kind"] == "product":
+            click.echo(f"{n}. [product {data['id']}] {data['title']} — {data['price']} {data['currency']}, "
+                       f"{data['availability'] or 'availability unknown'}  {data['link'] or ''}")
+        else:
+            click.echo(f"{n}. {data['title']}  ({data['url']})\n   {data['snippet']}")
+
+
+def main() -> None:
+    cli(prog_name="frontdesk")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+"""Documents in, passages out: HTML (main content only), Markdown, text, PDF and DOCX.
+
+Every format is first turned into *blocks* (headings and paragraphs); one chunker then
+cuts blocks into passages of a few hundred words that keep their section heading, so a
+search hit and a citation point at the right part of a long page.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from lxml import html as lxml_html
+
+from ..domain import Record
+from ..search.text import detect_language
+from .resource import ReadError, Resource, decode_text
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+TEXT_SUFFIXES = (".txt", ".text")
+DOCUMENT_SUFFIXES = HTML_SUFFIXES + MARKDOWN_SUFFIXES + TEXT_SUFFIXES + (".pdf", ".docx")
+
+PASSAGE_CHARS = 1200  # target passage length; a paragraph longer than this is split
+
+
+@dataclass
+class Block:
+    text: str
+    level: int = 0  # 1-6 for headings, 0 for body text
+    page: int | None = None
+
+
+@dataclass
+class ParsedDocument:
+    title: str
+    blocks: list[Block]
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+def strip_hidden(tree: lxml_html.HtmlElement) -> None:
+    """Drop what a visitor never sees: hidden elements, templates, scripts and styles."""
+    doomed = tree.xpath(
+        "//script|//style|//template|//noscript|//*[@hidden]|//*[@aria-hidden='true']"
+        "|//input[@type='hidden']|//*[@style]"
+    )
+    for element in doomed:
+        if element.tag in ("script", "style", "template", "noscript", "input") or element.get("hidden") is not None \
+                or element.get("aria-hidden") == "true" or _HIDDEN_STYLE.search(element.get("style") or ""):
+            parent = element.getparent()
+            if parent is not None:
+                element.drop_tree()
+
+
+def parse_html(text: str, url: str | None = None) -> ParsedDocument:
+    import trafilatura
+
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        raise ReadError(f"not readable HTML ({exc})") from None
+    title = (tree.findtext(".//title") or "").strip()
+    strip_hidden(tree)
+    cleaned = lxml_html.tostring(tree, encoding="unicode")
+    markdown = trafilatura.extract(
+        cleaned, url=url, output_format="markdown", include_tables=True, include_formatting=True,
+        include_comments=False, favor_recall=True, deduplicate=False,
+    )
+    if markdown:
+        blocks = markdown_blocks(markdown)
+    else:  # trafilatura finds no main content in very short pages; fall back to the body text
+        for element in tree.xpath("//nav|//header|//footer|//aside|//form"):
+            element.drop_tree()
+        blocks = [Block(t) for t in _paragraphs(tree.text_content())]
+    if not title:
+        heading = next((b.text for b in blocks if b.level), "")
+        title = heading
+    return ParsedDocument(title=title, blocks=blocks)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+
+
+# -- Markdown and text ------------------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def _plain_inline(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_EMPHASIS.sub(r"\2", text).strip()
+
+
+def markdown_blocks(text: str) -> list[Block]:
+    blocks: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            joined = " ".join(_plain_inline(p) for p in paragraph).strip()
+            if joined:
+                blocks.append(Block(joined))
+            paragraph.clear()
+
+    in_fence = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            in_fence = not in_fence
+            continue
+        heading = None if in_fence else _MD_HEADING.match(stripped)
+        if heading:
+            flush()
+            blocks.append(Block(_plain_inline(heading.group(2)), level=len(heading.group(1))))
+        elif not stripped or re.fullmatch(r"\|?[\s:|-]+\|?", stripped) and "-" in stripped:
+            flush()
+        elif stripped.startswith(("- ", "* ", "+ ")) or re.match(r"^\d+[.)]\s", stripped) or stripped.startswith("|"):
+            flush()
+            item = re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped)
+            item = " | ".join(c.strip() for c in item.strip("|").split("|")) if stripped.startswith("|") else item
+            blocks.append(Block(_plain_inline(item)))
+        else:
+            paragraph.append(stripped.lstrip("> "))
+    flush()
+    return blocks
+
+
+def parse_markdown(text: str) -> ParsedDocument:
+    title = ""
+    if text.startswith("---\n"):  # YAML front matter
+        end = text.find("\n---", 4)
+        if end != -1:
+            front, text = text[4:end], text[end + 4 :]
+            match = re.search(r"^title:\s*[\"']?(.*?)[\"']?\s*$", front, re.M)
+            title = match.group(1) if match else ""
+    blocks = markdown_blocks(text)
+    title = title or next((b.text for b in blocks if b.level == 1), "") or next((b.text for b in blocks if b.level), "")
+    return ParsedDocument(title=title, blocks=blocks)
+
+
+def parse_text(text: str) -> ParsedDocument:
+    blocks = [Block(p) for p in re.split(r"\n\s*\n", text) if p.strip()]
+    blocks = [Block(re.sub(r"\s+", " ", b.text).strip()) for b in blocks]
+    title = blocks[0].text[:80] if blocks else ""
+    return ParsedDocument(title=title, blocks=blocks)
+
+
+# -- PDF and DOCX ---------------------------------------------------------------------------
+
+def parse_pdf(data: bytes) -> ParsedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                opened = reader.decrypt("")  # owner-password-only PDFs open with an empty user password
+            except Exception:
+                opened = 0
+            if not opened:
+                raise ReadError("the PDF is encrypted (password protected)")
+        blocks: list[Block] = []
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text() or ""
+            blocks.extend(Block(p, page=number) for p in _pdf_paragraphs(text))
+        metadata_title = (reader.metadata.title if reader.metadata else None) or ""
+    except ReadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise ReadError(f"not a readable PDF ({exc.__class__.__name__}: {exc})") from None
+    if not blocks:
+        raise ReadError("the PDF has no extractable text (a scan without OCR?)")
+    return ParsedDocument(title=str(metadata_title).strip() or blocks[0].text[:80], blocks=blocks)
+
+
+def _pdf_paragraphs(text: str) -> list[str]:
+    paragraphs, current = [], []
+    for line in text.splitlines():
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    # pypdf often returns one line per paragraph without blank lines; long runs get re-split by the chunker
+    return [re.sub(r"\s+", " ", p) for p in paragraphs]
+
+
+def parse_docx(data: bytes) -> ParsedDocument:
+    import zipfile
+
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ReadError(f"not a readable DOCX document ({exc.__class__.__name__})") from None
+    blocks: list[Block] = []
+    for paragraph in document.paragraphs:
+        text = paragraph.text.strip()
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        level = 0
+        if style == "Title":
+            level = 1
+        elif style.startswith("Heading"):
+            digits = style.removeprefix("Heading").strip()
+            level = int(digits) if digits.isdigit() else 1
+        blocks.append(Block(text, level=level))
+    for table in document.tables:
+        for row in table.rows:
+            cells = [c.text.strip() for c in row.cells]
+            if any(cells):
+                blocks.append(Block(" | ".join(dict.fromkeys(cells))))
+    core_title = (document.core_properties.title or "").strip()
+    title = core_title or next((b.text for b in blocks if b.level), "") or (blocks[0].text[:80] if blocks else "")
+    if not blocks:
+        raise ReadError("the document has no text")
+    return ParsedDocument(title=title, blocks=blocks)
+
+
+# -- dispatch and chunking ------------------------------------------------------------------
+
+def parse_document(resource: Resource) -> ParsedDocument:
+    suffix = resource.suffix
+    content_type = resource.content_type or ""
+    if suffix == ".pdf" or content_type == "application/pdf":
+        return parse_pdf(resource.data)
+    if suffix == ".docx" or "wordprocessingml" in content_type:
+        return parse_docx(resource.data)
+    if not resource.data.strip():
+        raise ReadError("the file is empty")
+    text = decode_text(resource.data)
+    if suffix in HTML_SUFFIXES or "html" in content_type or (not suffix and text.lstrip()[:1] == "<"):
+        return parse_html(text, resource.location if resource.is_url else None)
+    if suffix in MARKDOWN_SUFFIXES or content_type == "text/markdown":
+        return parse_markdown(text)
+    if suffix in TEXT_SUFFIXES or content_type.startswith("text/") or not suffix:
+        return parse_text(text)
+    raise ReadError(f"unsupported document type {suffix or content_type!r}")
+
+
+def chunk(document: ParsedDocument) -> Iterator[tuple[str, str, int | None]]:
+    """(section heading, passage text, first page) of each passage, in order."""
+    headings: list[str] = []
+    current: list[str] = []
+    page: int | None = None
+    size = 0
+
+    def emit() -> Iterator[tuple[str, str, int | None]]:
+        nonlocal size
+        if current:
+            yield (headings[-1] if headings else "", "\n".join(current), page)
+        current.clear()
+        size = 0
+
+    for block in document.blocks:
+        if block.level:
+            yield from emit()
+            depth = max(block.level - 1, 0)
+            headings[depth:] = [block.text]
+            continue
+        for piece in _split_long(block.text):
+            if size + len(piece) > PASSAGE_CHARS and current:
+                yield from emit()
+            if not current:
+                page = block.page
+            current.append(piece)
+            size += len(piece) + 1
+    yield from emit()
+
+
+def _split_long(text: str) -> list[str]:
+    if len(text) <= PASSAGE_CHARS:
+        return [text]
+    sentences = re.split(r"(?<=[.!?])\s+", text)
+    out, current = [], ""
+    for sentence in sentences:
+        while len(sentence) > PASSAGE_CHARS:  # a "sentence" with no full stop at all
+            out.append(sentence[:PASSAGE_CHARS])
+            sentence = sentence[PASSAGE_CHARS:]
+        if len(current) + len(sentence) > PASSAGE_CHARS and current:
+            out.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()
+    if current:
+        out.append(current)
+    return out
+
+
+def document_records(resource: Resource) -> list[Record]:
+    """Parse a document and cut it into passage records keyed ``location#n``."""
+    document = parse_document(resource)
+    title = document.title or resource.location.rsplit("/", 1)[-1]
+    language = detect_language(" ".join(b.text for b in document.blocks[:40]))
+    records = []
+    for number, (heading, text, page) in enumerate(chunk(document)):
+        passage_title = title if not heading or heading == title else f"{title} – {heading}"
+        fields = {"document_title": title, "section": heading}
+        if page:
+            fields["page"] = page
+        body = text if not heading or text.startswith(heading) else f"{heading}\n{text}"
+        records.append(Record(key=f"{resource.location}#{number}", kind="document", title=passage_title,
+                              text=body, url=resource.location, language=language, fields=fields))
+    if not records:
+        raise ReadError("no text found")
+    return records

@@ -1,0 +1,126 @@
+"""Hybrid search over one agent's knowledge.
+
+Three candidate lists are fused with reciprocal-rank fusion: lexical (FTS5 BM25 over
+language-aware stems), dense (cosine over the agent's vectors) and, when the query names
+catalog options, the products that carry them. Shopper constraints then act on products:
+a price bound filters, named options and "in stock" re-rank.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from ..domain import Agent, Hit, StoredItem
+from ..embed import Embedder, get_embedder
+from ..ingest.catalog.fields import effective_price
+from ..log import get_logger
+from ..store import KnowledgeStore
+from .query import Constraints, parse_constraints
+from .text import detect_language, query_terms, snippet
+
+log = get_logger(__name__)
+
+RRF_K = 60
+CANDIDATES = 100
+OPTION_BONUS = 1.0 / (RRF_K + 1)  # one matched option is worth a first place in one list
+STOCK_BONUS = 0.5 / (RRF_K + 1)
+
+
+@dataclass
+class _AgentView:
+    revision: int
+    languages: list[str]
+    facets: dict[str, set[str]]
+
+
+class SearchEngine:
+    def __init__(self, store: KnowledgeStore, embedders: Callable[[str], Embedder] = get_embedder) -> None:
+        self.store = store
+        self.embedders = embedders
+        self._views: dict[int, _AgentView] = {}
+
+    def _view(self, agent: Agent) -> _AgentView:
+        revision = self.store.agent_revision(agent.id)
+        view = self._views.get(agent.id)
+        if view is None or view.revision != revision:
+            view = _AgentView(revision, self.store.agent_languages(agent.id) or ["en"],
+                              self.store.product_facets(agent.id))
+            self._views[agent.id] = view
+        return view
+
+    def search(self, agent: Agent, query: str, limit: int = 10) -> list[Hit]:
+        started = time.perf_counter()
+        view = self._view(agent)
+        constraints = parse_constraints(query, view.facets)
+        languages = list(dict.fromkeys([detect_language(query, view.languages[0]), *view.languages]))
+        text = constraints.text
+
+        lexical = self.store.lexical_search(agent.id, query_terms(text, languages), CANDIDATES)
+        ids, matrix = self.store.agent_vectors(agent.id, agent.embedder)
+        dense_scores: dict[int, float] = {}
+        if len(ids):
+            vector = self.embedders(agent.embedder).embed([text])[0]
+            similarities = matrix @ vector
+            top = min(CANDIDATES, len(ids))
+            best = np.argpartition(-similarities, top - 1)[:top]
+            best = best[np.argsort(-similarities[best])]
+            dense_scores = {int(ids[i]): float(similarities[i]) for i in best}
+
+        fused: dict[int, float] = {}
+        for rank, (item_id, _) in enumerate(lexical):
+            fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, item_id in enumerate(dense_scores):
+            fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        if constraints.options:
+            for item_id in self.store.products_with_options(agent.id, constraints.options, CANDIDATES):
+                fused.setdefault(item_id, 0.0)
+
+        items = {item.id: item for item in self.store.get_items(list(fused))}
+        scored: list[tuple[float, StoredItem]] = []
+        for item_id, score in fused.items():
+            item = items.get(item_id)
+            if item is None:
+                continue
+            if item.kind == "product" and constraints.any:
+                adjusted = _apply_constraints(item, score, constraints)
+                if adjusted is None:
+                    continue
+                score = adjusted
+            scored.append((score, item))
+        scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        hits = [
+            Hit(item, score, snippet(item.text, text, languages) if item.kind == "document" else "")
+            for score, item in scored[:limit]
+        ]
+        log.debug("search", agent=agent.name, ms=round((time.perf_counter() - started) * 1000, 1), hits=len(hits))
+        return hits
+
+
+def _apply_constraints(item: StoredItem, score: float, constraints: Constraints) -> float | None:
+    """The product's score under the shopper's constraints, or None when a price bound excludes it."""
+    fields = item.fields
+    price_text = effective_price(fields)
+    if constraints.min_price is not None or constraints.max_price is not None:
+        if price_text is None:
+            return None
+        price = Decimal(str(price_text))
+        if constraints.max_price is not None and price > constraints.max_price:
+            return None
+        if constraints.min_price is not None and price < constraints.min_price:
+            return None
+    options = {k: str(v).casefold() for k, v in fields.get("options", {}).items()}
+    if fields.get("brand"):
+        options["brand"] = str(fields["brand"]).casefold()
+    for facet, wanted in constraints.options.items():
+        if options.get(facet) in wanted:
+            score += OPTION_BONUS
+        elif facet in options:
+            score -= OPTION_BONUS / 2
+    if constraints.in_stock:
+        score += STOCK_BONUS if fields.get("availability") == "in stock" else -2 * STOCK_BONUS
+    return score
