@@ -140,3 +140,8 @@ def normalise_header(name: str) -> str:
     while "__" in out:
         out = out.replace("__", "_")
     return out.strip("_")
+
+
+def local_name(tag: str) -> str:
+    """'{http://base.google.com/ns/1.0}price' or an undeclared 'g:price' -> 'price'."""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]

@@ -21,7 +21,7 @@ from lxml import html as lxml_html
 from ..config import Settings
 from ..domain import ItemError
 from ..log import get_logger
-from .resource import ReadError, Resource
+from .resource import ReadError, Resource, local_name
 
 log = get_logger(__name__)
 
@@ -99,11 +99,11 @@ def parse_sitemap(data: bytes) -> tuple[str, list[str]]:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False))
     except etree.XMLSyntaxError as exc:
         raise ReadError(f"malformed sitemap XML: {exc.msg}") from None
-    kind = etree.QName(root).localname
+    kind = local_name(root.tag)
     if kind not in ("urlset", "sitemapindex"):
         raise ReadError(f"not a sitemap (root element <{kind}>)")
     locations = [(el.text or "").strip() for el in root.iter() if isinstance(el.tag, str)
-                 and etree.QName(el).localname == "loc"]
+                 and local_name(el.tag) == "loc"]
     return kind, [loc for loc in locations if loc]
 
 

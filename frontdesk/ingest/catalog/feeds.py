@@ -9,7 +9,7 @@ from typing import Any
 from lxml import etree
 
 from ...domain import ItemError, Record
-from ..resource import ReadError, Resource, normalise_header, read_table
+from ..resource import ReadError, Resource, local_name, normalise_header, read_table
 from .fields import FieldError
 from .products import build_product
 
@@ -71,7 +71,7 @@ def read_feed_xml(resource: Resource, default_currency: str | None, language: st
         for _, element in context:
             if not isinstance(element.tag, str):
                 continue
-            name = etree.QName(element).localname
+            name = local_name(element.tag)
             if name not in ("item", "entry"):
                 continue
             found += 1
@@ -80,7 +80,7 @@ def read_feed_xml(resource: Resource, default_currency: str | None, language: st
             for child in element:
                 if not isinstance(child.tag, str):
                     continue
-                child_name = etree.QName(child).localname
+                child_name = local_name(child.tag)
                 text = (child.text or "").strip() or (child.get("href") or "").strip()
                 if child_name == "shipping" or not text:
                     continue

@@ -1,0 +1,123 @@
+"""Shared fixtures: an isolated data directory, the app, a local web server, and a network guard."""
+
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from frontdesk.app import Frontdesk
+from frontdesk.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "harbor-coffee"
+SHARED = ROOT.parent / "shared" / "data"
+TAU2_DB = SHARED / "tau2-retail" / "db.json"
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    host = address[0] if isinstance(address, tuple) else address
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")) and self.family != socket.AF_UNIX:
+        raise RuntimeError(f"tests must not reach the network (tried {address})")
+    _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "home")}, crawl_delay=0.0, http_timeout=2.0)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Frontdesk]:
+    frontdesk = Frontdesk(settings)
+    yield frontdesk
+    frontdesk.close()
+
+
+Route = Callable[[http.server.BaseHTTPRequestHandler], None]
+
+
+class LocalSite:
+    """A real HTTP server on 127.0.0.1 serving a folder, plus routes a test adds."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.routes: dict[str, Route] = {}
+        self.requests: list[str] = []
+        site = self
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, directory=str(site.folder), **kwargs)  # type: ignore[arg-type]
+
+            def do_GET(self) -> None:  # noqa: N802
+                site.requests.append(self.path)
+                route = site.routes.get(self.path)
+                if route is not None:
+                    route(self)
+                    return
+                if self.path.endswith("sitemap.xml"):
+                    body = (site.folder / "sitemap.xml").read_bytes().replace(b"BASE", site.url.encode())
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                super().do_GET()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def local_site() -> Iterator[Callable[[Path], LocalSite]]:
+    sites: list[LocalSite] = []
+
+    def serve(folder: Path) -> LocalSite:
+        site = LocalSite(folder)
+        sites.append(site)
+        return site
+
+    yield serve
+    for site in sites:
+        site.close()
+
+
+def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = None, delay: float = 0.0) -> Route:
+    def route(handler: http.server.BaseHTTPRequestHandler) -> None:
+        if delay:
+            time.sleep(delay)
+        handler.send_response(status)
+        for key, value in (headers or {}).items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    return route
