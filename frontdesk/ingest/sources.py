@@ -117,8 +117,8 @@ def read_source(source: Source, settings: Settings, crawler: Crawler | None = No
                 reason = exc.reason if isinstance(exc, ReadError) else exc.strerror or str(exc)
                 yield ItemError(str(file), reason, key=str(file))
                 continue
-            if forced is None and resource.suffix not in DOCUMENT_SUFFIXES + TABLE_SUFFIXES + (".json", ".xml"):
-                continue  # images and other files in a content folder are not knowledge
+            if forced is None and _not_knowledge(resource):
+                continue
             yield from read_resource(resource, forced, source.options, settings)
         return
     try:
@@ -128,6 +128,14 @@ def read_source(source: Source, settings: Settings, crawler: Crawler | None = No
     kind: SourceKind = forced or detect_kind(resource)
     items = read_resource(resource, kind, source.options, settings)
     yield from _whole_file_failure_raises(items, resource.location)
+
+
+def _not_knowledge(resource: Resource) -> bool:
+    """Images, robots.txt and sitemaps in a content folder describe a site; they are not content."""
+    name = resource.location.rsplit("/", 1)[-1].lower()
+    if name == "robots.txt" or resource.suffix == ".xml" and is_sitemap("application/xml", resource.data):
+        return True
+    return resource.suffix not in DOCUMENT_SUFFIXES + TABLE_SUFFIXES + (".json", ".xml")
 
 
 def _whole_file_failure_raises(items: Iterator[Record | ItemError], location: str) -> Iterator[Record | ItemError]:

@@ -176,6 +176,7 @@ class Crawler:
         queue: deque[str] = deque([start_url])
         seen = {start_url}
         fetched = 0
+        follow_links = True  # a sitemap is the page list: its pages' links are not followed
         while queue:
             url = queue.popleft()
             if site_of(url) != site:
@@ -197,6 +198,7 @@ class Crawler:
                 yield ItemError(url, exc.reason, key=url)
                 continue
             if is_sitemap(content_type, body):
+                follow_links = False
                 try:
                     _, locations = parse_sitemap(body)
                 except ReadError as exc:
@@ -210,8 +212,10 @@ class Crawler:
             if content_type and content_type not in PAGE_TYPES:
                 continue
             yield Resource(final_url, body, content_type or None)
-            if content_type in ("text/html", "application/xhtml+xml", ""):
+            if follow_links and content_type in ("text/html", "application/xhtml+xml", ""):
                 for link in links(final_url, body):
-                    if link not in seen and site_of(link) == site and not urlparse(link).path.lower().endswith(SKIP_SUFFIXES):
-                        seen.add(link)
+                    if link in seen or site_of(link) != site or urlparse(link).path.lower().endswith(SKIP_SUFFIXES):
+                        continue
+                    seen.add(link)
+                    if self.allowed(link):  # links robots.txt excludes are skipped, not failures
                         queue.append(link)

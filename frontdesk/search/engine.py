@@ -1,8 +1,10 @@
 """Hybrid search over one agent's knowledge.
 
-Three candidate lists are fused with reciprocal-rank fusion: lexical (FTS5 BM25 over
-language-aware stems), dense (cosine over the agent's vectors) and, when the query names
-catalog options, the products that carry them. Shopper constraints then act on products:
+Three candidate lists are fused: lexical (FTS5 BM25 over language-aware stems), dense
+(cosine over the agent's vectors) and, when the query names catalog options, the products
+that carry them. Fusion is by normalised score, not by rank alone: a strong exact match
+on the product name keeps its lead over a crowd of loosely similar vectors, and a query in
+another language, which matches few terms, leaves the ranking to the dense side. Shopper constraints then act on products:
 a price bound filters, named options and "in stock" re-rank.
 """
 
@@ -25,10 +27,11 @@ from .text import detect_language, query_terms, snippet
 
 log = get_logger(__name__)
 
-RRF_K = 60
 CANDIDATES = 100
-OPTION_BONUS = 1.0 / (RRF_K + 1)  # one matched option is worth a first place in one list
-STOCK_BONUS = 0.5 / (RRF_K + 1)
+LEXICAL_WEIGHT = 0.5
+DENSE_WEIGHT = 0.5
+OPTION_BONUS = 0.2  # per catalog option the query names and the product has
+STOCK_BONUS = 0.1
 
 
 @dataclass
@@ -71,11 +74,7 @@ class SearchEngine:
             best = best[np.argsort(-similarities[best])]
             dense_scores = {int(ids[i]): float(similarities[i]) for i in best}
 
-        fused: dict[int, float] = {}
-        for rank, (item_id, _) in enumerate(lexical):
-            fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, item_id in enumerate(dense_scores):
-            fused[item_id] = fused.get(item_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        fused = fuse(dict(lexical), dense_scores)
         if constraints.options:
             for item_id in self.store.products_with_options(agent.id, constraints.options, CANDIDATES):
                 fused.setdefault(item_id, 0.0)
@@ -99,6 +98,21 @@ class SearchEngine:
         ]
         log.debug("search", agent=agent.name, ms=round((time.perf_counter() - started) * 1000, 1), hits=len(hits))
         return hits
+
+
+def fuse(lexical: dict[int, float], dense: dict[int, float]) -> dict[int, float]:
+    """Weighted sum of max-normalised BM25 and range-normalised cosine scores, in [0, 1]."""
+    fused: dict[int, float] = {}
+    if lexical:
+        top = max(lexical.values()) or 1.0
+        for item_id, score in lexical.items():
+            fused[item_id] = LEXICAL_WEIGHT * max(score, 0.0) / top
+    if dense:
+        high, low = max(dense.values()), min(dense.values())
+        spread = (high - low) or 1.0
+        for item_id, score in dense.items():
+            fused[item_id] = fused.get(item_id, 0.0) + DENSE_WEIGHT * (score - low) / spread
+    return fused
 
 
 def _apply_constraints(item: StoredItem, score: float, constraints: Constraints) -> float | None:

@@ -1,0 +1,113 @@
+"""Hybrid search: documents and products, structured constraints, languages, isolation."""
+
+import pytest
+
+from frontdesk.app import Frontdesk
+from frontdesk.search.query import parse_constraints
+
+from .conftest import SAMPLE, TAU2_DB
+
+
+@pytest.fixture
+def harbor(app: Frontdesk) -> Frontdesk:
+    app.create_agent("harbor")
+    for name in ("site", "faq.csv", "catalog.csv"):
+        app.add_source("harbor", str(SAMPLE / name))
+    return app
+
+
+@pytest.fixture
+def retail(app: Frontdesk) -> Frontdesk:
+    app.create_agent("retail")
+    app.add_source("retail", str(TAU2_DB))
+    return app
+
+
+def ids(hits: list) -> list[str]:
+    return [h.item.key for h in hits]
+
+
+def test_constraints_are_read_from_the_query() -> None:
+    facets = {"color": {"blue", "red"}, "size": {"M", "L", "XL"}, "material": {"cotton", "polyester"}}
+    c = parse_constraints("blue cotton t-shirt size M in stock", facets)
+    assert c.options == {"color": {"blue"}, "material": {"cotton"}, "size": {"m"}} and c.in_stock
+    c = parse_constraints("espresso machine under 500 euros", facets)
+    assert c.max_price == 500 and c.text == "espresso machine"
+    c = parse_constraints("Kaffeemaschine zwischen 200 und 300 €", facets)
+    assert (c.min_price, c.max_price) == (200, 300)
+    assert parse_constraints("blaues T-Shirt aus Baumwolle", facets).options["material"] == {"cotton"}
+    assert parse_constraints("a t-shirt for me", facets).options == {}  # "m" alone is not a size
+
+
+def test_variant_query_finds_the_matching_variant_first(retail: Frontdesk) -> None:
+    hits = retail.search("retail", "blue cotton crew neck t-shirt size M in stock", 5)
+    assert hits[0].item.key == "9612497925"
+    top = hits[0].to_json()
+    assert top["kind"] == "product" and top["price"] == "50.88" and top["currency"] == "USD"
+    assert top["availability"] == "in stock" and top["options"]["size"] == "M"
+
+
+def test_price_bound_filters_products(harbor: Frontdesk) -> None:
+    hits = harbor.search("harbor", "espresso machine under 500 euros", 10)
+    products = [h for h in hits if h.item.kind == "product"]
+    assert products[0].item.key == "EQ-LELIT-ANNA"
+    assert all(float(h.to_json()["price"]) <= 500 for h in products)
+    assert "EQ-PROFITEC-GO" not in ids(hits)  # 799 on sale: still above 500
+
+
+def test_sale_price_counts_for_price_bounds(harbor: Frontdesk) -> None:
+    hits = harbor.search("harbor", "espresso machine under 800 EUR", 10)
+    assert "EQ-PROFITEC-GO" in ids(hits)
+    profitec = next(h for h in hits if h.item.key == "EQ-PROFITEC-GO").to_json()
+    assert profitec["price"] == "799.00" and profitec["regular_price"] == "899.00"
+
+
+def test_german_query_over_english_catalog(harbor: Frontdesk) -> None:
+    hits = harbor.search("harbor", "Kaffee für Filter", 5)
+    products = [h.item.key for h in hits if h.item.kind == "product"][:3]
+    assert any(key.startswith(("HC-ETH", "HC-COL")) for key in products), products
+
+
+def test_document_questions_find_the_right_passage(harbor: Frontdesk) -> None:
+    hit = harbor.search("harbor", "how much is shipping to Austria?", 3)[0].to_json()
+    assert hit["kind"] == "document" and "12.90 EUR" in hit["snippet"]
+    assert hit["url"].endswith("shipping-and-returns.html") and hit["as_of"]
+    hit = harbor.search("harbor", "Wann seid ihr am Samstag geöffnet?", 3)
+    assert any("Saturday from 9:00 to 17:00" in h.item.text for h in hit)
+
+
+def test_german_content_answers_german_and_english_questions(harbor: Frontdesk) -> None:
+    german = harbor.search("harbor", "Rabatt für Büros", 3)
+    assert "15 Prozent" in german[0].item.text
+    english = harbor.search("harbor", "discount for offices and restaurants", 5)
+    assert any("15 Prozent" in h.item.text for h in english)
+
+
+def test_json_shape_of_hits(harbor: Frontdesk) -> None:
+    hits = harbor.search("harbor", "V60 dripper red", 5)
+    product = next(h.to_json() for h in hits if h.item.kind == "product")
+    assert {"kind", "id", "title", "score", "price", "currency", "availability", "link"} <= set(product)
+    assert product["id"] == "EQ-V60-02-RED"
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_agents_never_see_each_others_knowledge(app: Frontdesk, tmp_path) -> None:
+    (tmp_path / "a.md").write_text("# Secret\n\nThe staff discount code is ALPHA-42 for the roastery.")
+    (tmp_path / "b.md").write_text("# Menu\n\nWe serve flat white and cortado at the roastery.")
+    app.create_agent("alpha")
+    app.create_agent("beta")
+    app.add_source("alpha", str(tmp_path / "a.md"))
+    app.add_source("beta", str(tmp_path / "b.md"))
+    for query in ("staff discount code ALPHA-42", "roastery", "secret"):
+        assert all("ALPHA-42" not in h.item.text for h in app.search("beta", query, 50))
+        assert all(h.item.agent_id == app.agent("beta").id for h in app.search("beta", query, 50))
+    assert "ALPHA-42" in app.search("alpha", "discount code", 1)[0].item.text
+
+
+def test_deleting_an_agent_removes_its_knowledge(app: Frontdesk) -> None:
+    agent = app.create_agent("gone")
+    app.add_source("gone", str(SAMPLE / "faq.csv"))
+    app.store.delete_agent("gone")
+    assert app.store.items_of_agent(agent.id) == []
+    assert app.store._query("SELECT count(*) FROM embeddings")[0][0] == 0
