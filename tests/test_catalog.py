@@ -6,7 +6,12 @@ import pytest
 
 from frontdesk.domain import ItemError, Record
 from frontdesk.ingest.catalog import read_catalog
-from frontdesk.ingest.catalog.fields import FieldError, effective_price, normalise_availability, parse_price
+from frontdesk.ingest.catalog.fields import (
+    FieldError,
+    effective_price,
+    normalise_availability,
+    parse_price,
+)
 from frontdesk.ingest.resource import Resource
 
 from .conftest import SAMPLE, TAU2_DB

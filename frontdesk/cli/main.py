@@ -22,7 +22,7 @@ from ..errors import FrontdeskError
 from ..log import configure
 from .progress import TerminalProgress
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 out_console = Console()
 
 

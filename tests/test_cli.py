@@ -1,0 +1,86 @@
+"""The command line, run in-process with click's runner against a real data directory."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from frontdesk.cli.main import cli
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture
+def run(tmp_path: Path):
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(cli, ["--home", str(tmp_path / "home"), *args], catch_exceptions=False)
+
+    return invoke
+
+
+def test_agent_lifecycle(run) -> None:
+    assert run("agents", "create", "cafe", "--persona", "A friendly barista").exit_code == 0
+    assert run("agents", "create", "cafe").exit_code == 2
+    listed = json.loads(run("agents", "list", "--json").output)
+    assert [a["name"] for a in listed] == ["cafe"]
+    assert run("agents", "edit", "cafe", "--instructions", "Be brief.").exit_code == 0
+    shown = json.loads(run("agents", "show", "cafe", "--json").output)
+    assert shown["persona"] == "A friendly barista" and shown["instructions"] == "Be brief."
+    assert run("agents", "delete", "cafe", "--yes").exit_code == 0
+    missing = run("agents", "show", "cafe")
+    assert missing.exit_code == 2 and "no agent named 'cafe'" in missing.output
+
+
+def test_bad_agent_names_are_refused(run) -> None:
+    result = run("agents", "create", "../etc")
+    assert result.exit_code == 2 and "not valid" in result.output
+
+
+def test_sources_add_search_and_list(run) -> None:
+    run("agents", "create", "cafe")
+    added = run("sources", "add", "cafe", str(SAMPLE / "catalog.csv"), str(SAMPLE / "faq.csv"), "--json")
+    assert added.exit_code == 0, added.output
+    summaries = json.loads(added.stdout)
+    assert [s["added"] for s in summaries] == [17, 8]
+    hits = json.loads(run("search", "cafe", "Lelit espresso machine", "--json", "--limit", "3").stdout)
+    assert hits[0]["kind"] == "product" and hits[0]["id"] == "EQ-LELIT-ANNA"
+    assert hits[0]["price"] == "449.00" and hits[0]["currency"] == "EUR" and hits[0]["availability"] == "in stock"
+    assert hits[0]["link"].startswith("https://harbor-coffee.example/")
+    assert len(hits) <= 3
+    docs = json.loads(run("search", "cafe", "Do you have decaf?", "--json").stdout)
+    faq = next(h for h in docs if h["kind"] == "document")
+    assert faq["url"].endswith("faq.csv") and "Swiss Water" in faq["snippet"]
+    listed = json.loads(run("sources", "list", "cafe", "--json").stdout)
+    assert [s["kind"] for s in listed] == ["catalog", "faq"] and all(s["last_status"] == "ok" for s in listed)
+    resync = json.loads(run("sources", "sync", "cafe", "--json").stdout)
+    assert [s["unchanged"] for s in resync] == [17, 8]
+
+
+def test_failures_exit_non_zero_and_name_the_item(run, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.csv"
+    feed.write_text("id,title,price\nA,Cup,3 EUR\nB,Saucer,\n")
+    run("agents", "create", "cafe")
+    result = run("sources", "add", "cafe", str(feed), str(tmp_path / "missing.csv"))
+    assert result.exit_code == 1
+    assert f"{feed}, line 3: the price is missing" in result.output
+    assert "missing.csv: no such file or folder" in result.output
+    assert "1 added" in result.output
+
+
+def test_unknown_kind_needs_an_override(run, tmp_path: Path) -> None:
+    table = tmp_path / "staff.csv"
+    table.write_text("name,role\nLena,roaster\n")
+    run("agents", "create", "cafe")
+    result = run("sources", "add", "cafe", str(table))
+    assert result.exit_code == 1 and "use --kind faq or --kind catalog" in result.output
+
+
+def test_remove_source(run) -> None:
+    run("agents", "create", "cafe")
+    run("sources", "add", "cafe", str(SAMPLE / "faq.csv"))
+    result = run("sources", "remove", "cafe", "1")
+    assert result.exit_code == 0 and "8 items" in result.output
+    assert json.loads(run("sources", "list", "cafe", "--json").stdout) == []
