@@ -27,7 +27,7 @@ from .text import detect_language, query_terms, snippet
 
 log = get_logger(__name__)
 
-CANDIDATES = 100
+CANDIDATES = 60
 LEXICAL_WEIGHT = 0.5
 DENSE_WEIGHT = 0.5
 OPTION_BONUS = 0.2  # per catalog option the query names and the product has

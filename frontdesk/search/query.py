@@ -79,24 +79,32 @@ def parse_constraints(query: str, facets: dict[str, set[str]]) -> Constraints:
 
 
 def match_options(text: str, facets: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Catalog option values named in ``text``; short values (S, M, 42) only next to 'size'."""
-    folded = text.casefold()
-    translated = " ".join(GERMAN_VALUES.get(w, w) for w in re.findall(r"[^\W_]+", folded))
-    haystacks = (folded, translated)
+    """Catalog option values named in ``text``; short values (S, M, 42) only next to 'size'.
+
+    The query's word n-grams (as written, and with German value names translated) are
+    looked up in the facet values, so the cost does not grow with the catalog's size.
+    """
+    words = re.findall(r"[^\W_]+", text.casefold())
+    variants = (words, [w2 for w in words for w2 in GERMAN_VALUES.get(w, w).split()])
+    grams: set[str] = set()
+    sized: set[str] = set()
+    for tokens in variants:
+        for n in (1, 2, 3):
+            for i in range(len(tokens) - n + 1):
+                grams.add(" ".join(tokens[i : i + n]))
+        for i, token in enumerate(tokens):
+            if re.fullmatch(_SIZE_WORDS, token) or token == "gr":
+                if i + 1 < len(tokens):
+                    sized.add(tokens[i + 1])
+                if i > 0:
+                    sized.add(tokens[i - 1])
     out: dict[str, set[str]] = {}
     for facet, values in facets.items():
         for value in values:
-            v = value.casefold().strip()
+            v = " ".join(re.findall(r"[^\W_]+", value.casefold()))
             if not v:
                 continue
-            escaped = re.escape(v)
-            if len(v) <= 3 or v.replace(".", "").isdigit():
-                pattern = rf"\b{_SIZE_WORDS}\s*:?\s*{escaped}(?!\w)|(?<!\w){escaped}\s+{_SIZE_WORDS}\b" \
-                    if facet in ("size", "größe", "groesse") else None
-                if len(v) == 3 and not v.isdigit() and facet not in ("size",):
-                    pattern = rf"(?<!\w){escaped}(?!\w)"
-            else:
-                pattern = rf"(?<!\w){escaped}(?!\w)"
-            if pattern and any(re.search(pattern, h) for h in haystacks):
-                out.setdefault(facet, set()).add(v)
+            short = len(v) <= 2 or v.replace(" ", "").isdigit()
+            if (facet == "size" and v in sized) or (not short and v in grams):
+                out.setdefault(facet, set()).add(value.casefold())
     return out

@@ -141,6 +141,7 @@ class SQLiteStore:
     def delete_agent(self, name: str) -> None:
         agent = self.get_agent(name)
         with self._tx() as db:
+            db.execute("DELETE FROM item_options WHERE agent_id = ?", (agent.id,))
             db.execute("DELETE FROM items WHERE agent_id = ?", (agent.id,))
             db.execute("DELETE FROM sources WHERE agent_id = ?", (agent.id,))
             db.execute("DELETE FROM agents WHERE id = ?", (agent.id,))
@@ -210,6 +211,7 @@ class SQLiteStore:
     def _delete_items(self, db: sqlite3.Connection, agent_id: int, ids: Sequence[int]) -> None:
         fts = self._fts(agent_id)
         db.executemany(f"DELETE FROM {fts} WHERE rowid = ?", ((i,) for i in ids))
+        db.executemany("DELETE FROM item_options WHERE item_id = ?", ((i,) for i in ids))
         db.executemany("DELETE FROM items WHERE id = ?", ((i,) for i in ids))
 
     @staticmethod
@@ -259,6 +261,12 @@ class SQLiteStore:
                     ).lastrowid
                 db.execute(f"INSERT INTO {fts} (rowid, title, body) VALUES (?, ?, ?)",
                            (item_id, prepared.title_terms, prepared.body_terms))
+                db.execute("DELETE FROM item_options WHERE item_id = ?", (item_id,))
+                if rec.kind == "product":
+                    db.executemany(
+                        "INSERT INTO item_options (agent_id, item_id, facet, value) VALUES (?, ?, ?, ?)",
+                        ((agent_id, item_id, facet, str(value).casefold()) for facet, value in _facets(fields)),
+                    )
             db.executemany("UPDATE items SET last_seen = ? WHERE source_id = ? AND key = ?",
                            ((now, plan.source_id, k) for k in plan.seen_keys))
             removed = [old[k] for k in plan.removed_keys if k in old]
@@ -359,19 +367,10 @@ class SQLiteStore:
         return [self._item(r) for r in self._query(sql, (agent_id, kind) if kind else (agent_id,))]
 
     def product_facets(self, agent_id: int) -> dict[str, set[str]]:
-        rows = self._query(
-            "SELECT DISTINCT j.key, j.value FROM items, json_each(items.fields, '$.options') AS j "
-            "WHERE items.agent_id = ? AND items.kind = 'product' AND j.type = 'text'",
-            (agent_id,),
-        )
+        """Every option name of the agent's products with the values it takes (casefolded)."""
         facets: dict[str, set[str]] = {}
-        for key, value in rows:
-            facets.setdefault(key, set()).add(value)
-        brands = self._query(
-            "SELECT DISTINCT json_extract(fields, '$.brand') FROM items WHERE agent_id = ? AND kind = 'product' "
-            "AND json_extract(fields, '$.brand') IS NOT NULL", (agent_id,))
-        if brands:
-            facets["brand"] = {r[0] for r in brands}
+        for facet, value in self._query("SELECT DISTINCT facet, value FROM item_options WHERE agent_id = ?", (agent_id,)):
+            facets.setdefault(facet, set()).add(value)
         return facets
 
     def agent_languages(self, agent_id: int) -> list[str]:
@@ -386,16 +385,20 @@ class SQLiteStore:
         return int(page_count * page_size)
 
     def products_with_options(self, agent_id: int, options: dict[str, set[str]], limit: int) -> list[int]:
-        """Products carrying every named option value (case-insensitive), up to ``limit``."""
-        clauses, params = [], []
-        for facet, values in options.items():
-            path = "$.brand" if facet == "brand" else f'$.options."{facet}"'
-            clauses.append(f"lower(json_extract(fields, ?)) IN ({','.join('?' * len(values))})")
-            params.extend([path, *sorted(values)])
-        if not clauses:
+        """Products carrying every named option value (values casefolded), up to ``limit``."""
+        if not options:
             return []
-        rows = self._query(
-            f"SELECT id FROM items WHERE agent_id = ? AND kind = 'product' AND {' AND '.join(clauses)} LIMIT ?",
-            (agent_id, *params, limit),
-        )
+        selects, params = [], []
+        for facet, values in options.items():
+            selects.append(f"SELECT item_id FROM item_options WHERE agent_id = ? AND facet = ? "
+                           f"AND value IN ({','.join('?' * len(values))})")
+            params.extend([agent_id, facet, *sorted(values)])
+        rows = self._query(" INTERSECT ".join(selects) + " LIMIT ?", (*params, limit))
         return [r[0] for r in rows]
+
+
+def _facets(fields: dict[str, Any]) -> list[tuple[str, Any]]:
+    pairs = [(k, v) for k, v in fields.get("options", {}).items() if isinstance(v, str) and v]
+    if fields.get("brand"):
+        pairs.append(("brand", fields["brand"]))
+    return pairs

@@ -1,0 +1,70 @@
+"""Catalog import rate (with embeddings), index size, unchanged re-sync time and search latency at scale.
+
+    python bench/catalog_scale.py --sizes 10000 100000 [--queries 300]
+
+Catalogs are synthesised from the tau2 catalog's structure (products re-branded, re-priced).
+Search latency is measured in-process with warm caches, as a server sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Timer, commit, labelled_queries, machine, percentile, synthetic_catalog  # noqa: E402
+
+from frontdesk.app import Frontdesk  # noqa: E402
+from frontdesk.config import Settings  # noqa: E402
+
+
+def run(size: int, n_queries: int) -> dict:
+    with tempfile.TemporaryDirectory() as home:
+        feed = Path(home) / "catalog.json"
+        feed.write_text(json.dumps(synthetic_catalog(size)))
+        app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": home}))
+        app.create_agent("bench")
+        with Timer() as first:
+            summary = app.add_source("bench", str(feed))
+        assert summary.added == size and summary.failed == 0, summary
+        with Timer() as resync:
+            again = app.sync("bench")[0]
+        assert again.unchanged == size
+        db = Path(home) / "frontdesk.db"
+        app.store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size_bytes = db.stat().st_size
+        queries = [q for q, _ in labelled_queries(n_queries)] + [
+            "espresso machine under 3000", "blue cotton t-shirt size M in stock", "Kaffeemaschine", "cheap headphones"]
+        app.search("bench", "warm up", 10)  # loads the vectors once, as a running server would have
+        latencies = []
+        for query in queries:
+            with Timer() as t:
+                app.search("bench", query, 10)
+            latencies.append(t.seconds * 1000)
+        app.close()
+    return {"size": size, "import_s": first.seconds, "products_per_s": size / first.seconds,
+            "resync_s": resync.seconds, "resync_share": resync.seconds / first.seconds,
+            "db_mb": size_bytes / 1e6, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+            "queries": len(queries)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=300)
+    args = parser.parse_args()
+    print(f"catalog scale, embedder use-multilingual, commit {commit()}, {machine()}")
+    for size in args.sizes:
+        r = run(size, args.queries)
+        print(f"  {r['size']:>8} items: import {r['import_s']:.1f} s ({r['products_per_s']:.0f} products/s incl. embeddings), "
+              f"unchanged re-sync {r['resync_s']:.1f} s ({100 * r['resync_share']:.1f}% of import), "
+              f"database {r['db_mb']:.0f} MB, search p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+              f"({r['queries']} queries)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
