@@ -20,6 +20,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def effective_price(fields: dict[str, Any], now: datetime) -> str | None:
+    """The price a customer pays at ``now``: the sale price while its period runs (or if it has none)."""
+    sale = fields.get("sale_price")
+    if sale is not None and _within(now, fields.get("sale_start"), fields.get("sale_end")):
+        return sale
+    return fields.get("price")
+
+
+def _within(now: datetime, start: str | None, end: str | None) -> bool:
+    def parse(value: str) -> datetime:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+
+    return (not start or parse(start) <= now) and (not end or now <= parse(end))
+
+
 @dataclass(frozen=True)
 class Agent:
     id: int
@@ -156,7 +172,7 @@ class Hit:
             f = item.fields
             out.update(
                 {
-                    "price": f.get("effective_price", f.get("price")),
+                    "price": effective_price(f, utcnow()),
                     "regular_price": f.get("price"),
                     "sale_price": f.get("sale_price"),
                     "currency": f.get("currency"),

@@ -111,3 +111,18 @@ def test_deleting_an_agent_removes_its_knowledge(app: Frontdesk) -> None:
     app.store.delete_agent("gone")
     assert app.store.items_of_agent(agent.id) == []
     assert app.store._query("SELECT count(*) FROM embeddings")[0][0] == 0
+
+
+def test_an_expired_sale_price_is_never_the_price(app: Frontdesk, tmp_path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text("""<?xml version="1.0"?><rss xmlns:g="http://base.google.com/ns/1.0"><channel>
+<item><g:id>OLD</g:id><title>Grinder Old Sale</title><g:price>300 EUR</g:price><g:sale_price>199 EUR</g:sale_price>
+<g:sale_price_effective_date>2020-01-01T00:00Z/2020-01-31T23:59Z</g:sale_price_effective_date><g:availability>in stock</g:availability></item>
+<item><g:id>NOW</g:id><title>Grinder Current Sale</title><g:price>300 EUR</g:price><g:sale_price>199 EUR</g:sale_price>
+<g:sale_price_effective_date>2020-01-01T00:00Z/2999-01-31T23:59Z</g:sale_price_effective_date><g:availability>in stock</g:availability></item>
+</channel></rss>""")
+    app.create_agent("shop")
+    app.add_source("shop", str(feed))
+    prices = {h.item.key: h.to_json()["price"] for h in app.search("shop", "grinder", 5)}
+    assert prices == {"OLD": "300.00", "NOW": "199.00"}
+    assert ids(app.search("shop", "grinder under 250 euros", 5)) == ["NOW"]

@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import numpy as np
 
-from ..domain import Agent, Hit, StoredItem
+from ..domain import Agent, Hit, StoredItem, effective_price, utcnow
 from ..embed import Embedder, get_embedder
-from ..ingest.catalog.fields import effective_price
 from ..log import get_logger
 from ..store import KnowledgeStore
 from .query import Constraints, parse_constraints
@@ -80,13 +80,14 @@ class SearchEngine:
                 fused.setdefault(item_id, 0.0)
 
         items = {item.id: item for item in self.store.get_items(list(fused))}
+        now = utcnow()
         scored: list[tuple[float, StoredItem]] = []
         for item_id, score in fused.items():
             item = items.get(item_id)
             if item is None:
                 continue
             if item.kind == "product" and constraints.any:
-                adjusted = _apply_constraints(item, score, constraints)
+                adjusted = _apply_constraints(item, score, constraints, now)
                 if adjusted is None:
                     continue
                 score = adjusted
@@ -115,10 +116,10 @@ def fuse(lexical: dict[int, float], dense: dict[int, float]) -> dict[int, float]
     return fused
 
 
-def _apply_constraints(item: StoredItem, score: float, constraints: Constraints) -> float | None:
+def _apply_constraints(item: StoredItem, score: float, constraints: Constraints, now: datetime) -> float | None:
     """The product's score under the shopper's constraints, or None when a price bound excludes it."""
     fields = item.fields
-    price_text = effective_price(fields)
+    price_text = effective_price(fields, now)
     if constraints.min_price is not None or constraints.max_price is not None:
         if price_text is None:
             return None

@@ -239,7 +239,7 @@ class SQLiteStore:
             for prepared in plan.upserts:
                 rec = prepared.record
                 fields = rec.fields
-                price = fields.get("effective_price")
+                price = fields.get("price")
                 values = (rec.kind, rec.title, rec.text, rec.url, rec.language,
                           json.dumps(fields, default=str), prepared.hash, prepared.embed_hash,
                           float(price) if price is not None else None, fields.get("availability"))

@@ -111,24 +111,6 @@ def parse_sale_period(raw: str) -> tuple[str | None, str | None]:
     return start, end
 
 
-def effective_price(fields: dict[str, Any], now: datetime | None = None) -> str | None:
-    """The price a customer pays: the sale price while its period runs (or if it has none)."""
-    sale = fields.get("sale_price")
-    if sale is not None:
-        start, end = fields.get("sale_start"), fields.get("sale_end")
-        if now is None or _within(now, start, end):
-            return sale
-    return fields.get("price")
-
-
-def _within(now: datetime, start: str | None, end: str | None) -> bool:
-    def parse(value: str) -> datetime:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
-
-    return (not start or parse(start) <= now) and (not end or now <= parse(end))
-
-
 def clean_text(value: Any, limit: int = 2000) -> str:
     """Plain text from a feed value that may hold HTML (Shopify 'Body (HTML)')."""
     if value is None:

@@ -9,7 +9,6 @@ from ...domain import ItemError, Record
 from .fields import (
     FieldError,
     clean_text,
-    effective_price,
     normalise_availability,
     parse_price,
     parse_sale_period,
@@ -58,7 +57,6 @@ def build_product(values: dict[str, Any], *, default_currency: str | None, locat
     description = clean_text(values.get("description"))
     if description:
         fields["description"] = description
-    fields["effective_price"] = effective_price(fields)
     option_text = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in found_options.items())
     text = "\n".join(
         part for part in (title, fields.get("brand"), fields.get("product_type"), option_text, description) if part
