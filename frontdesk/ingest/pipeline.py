@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Settings
@@ -76,8 +77,6 @@ class Ingestor:
         """The kind recorded for a new source (a folder or web site holds documents)."""
         if is_url(location):
             return "docs"
-        from pathlib import Path
-
         path = Path(location)
         if path.is_dir():
             return "docs"
@@ -115,15 +114,16 @@ class Ingestor:
         self._fill_catalog_language(records, source.options.get("language"))
         embedder = self.embedders(agent.embedder)
         old = self.store.item_hashes(source.id)
-        upserts: list[Record] = []
+        upserts: list[tuple[Record, str]] = []  # with its content hash
         seen: list[str] = []
         keys: set[str] = set()
         for record in records:
             keys.add(record.key)
-            if old.get(record.key) == record.content_hash():
+            content_hash = record.content_hash()
+            if old.get(record.key) == content_hash:
                 seen.append(record.key)
             else:
-                upserts.append(record)
+                upserts.append((record, content_hash))
                 if record.key in old:
                     summary.updated += 1
                 else:
@@ -159,7 +159,8 @@ class Ingestor:
         for record in products:
             record.language = language
 
-    def _prepare(self, records: Sequence[Record], embedder: Embedder) -> list[PreparedItem]:
+    def _prepare(self, upserts: Sequence[tuple[Record, str]], embedder: Embedder) -> list[PreparedItem]:
+        records = [record for record, _ in upserts]
         texts = [embed_text(r) for r in records]
         hashes = [embed_hash(embedder.name, t) for t in texts]
         cached = self.store.cached_embeddings(embedder.name, hashes)
@@ -177,13 +178,13 @@ class Ingestor:
                 self.progress.advance(len(batch))
         self.progress.stage(f"indexing {len(records)} items", total=len(records))
         prepared = []
-        for record, h in zip(records, hashes, strict=True):
+        for (record, content_hash), h in zip(upserts, hashes, strict=True):
             extra = ""
             if record.kind == "product":
                 options = record.fields.get("options", {})
                 extra = " ".join(str(v) for v in options.values())
             prepared.append(PreparedItem(
-                record=record, hash=record.content_hash(), embed_hash=h,
+                record=record, hash=content_hash, embed_hash=h,
                 title_terms=index_terms(f"{record.title} {extra}", record.language),
                 body_terms=index_terms(record.text, record.language),
             ))
