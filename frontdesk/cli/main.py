@@ -57,6 +57,11 @@ def _echo_json(value: Any) -> None:
     click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
 
 
+def json_flag(text: str = "Print JSON."):  # type: ignore[no-untyped-def]
+    """The ``--json`` flag every listing and report command takes."""
+    return click.option("--json", "as_json", is_flag=True, help=text)
+
+
 def parse_interval(text: str | None) -> int | None:
     """'90s', '15m', '6h', '1d' or plain seconds -> seconds."""
     if text is None:
@@ -116,7 +121,7 @@ def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions
 
 
 @agents.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_flag()
 @click.pass_context
 @handled
 def agents_list(ctx: click.Context, as_json: bool) -> None:
@@ -138,7 +143,7 @@ def agents_list(ctx: click.Context, as_json: bool) -> None:
 
 @agents.command("show")
 @click.argument("name")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_flag()
 @click.pass_context
 @handled
 def agents_show(ctx: click.Context, name: str, as_json: bool) -> None:
@@ -203,7 +208,7 @@ def _report(summaries: list[SyncSummary], as_json: bool) -> None:
 @click.option("--language", help="Language of a catalog (ISO code such as en or de; detected if omitted).")
 @click.option("--max-pages", type=int, help="Page limit for a web source.")
 @click.option("--sync-interval", help="Re-read on `sources sync --due` after this long (30m, 6h, 1d).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_flag("Print the summary as JSON.")
 @click.pass_context
 @handled
 def sources_add(ctx: click.Context, agent: str, locations: tuple[str, ...], kind: Any, currency: str | None,
@@ -230,7 +235,7 @@ def sources_add(ctx: click.Context, agent: str, locations: tuple[str, ...], kind
 
 @sources.command("list")
 @click.argument("agent")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_flag()
 @click.pass_context
 @handled
 def sources_list(ctx: click.Context, agent: str, as_json: bool) -> None:
@@ -255,7 +260,7 @@ def sources_list(ctx: click.Context, agent: str, as_json: bool) -> None:
 @click.argument("agent")
 @click.argument("refs", nargs=-1)
 @click.option("--due", is_flag=True, help="Only sources whose sync interval has passed.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@json_flag("Print the summary as JSON.")
 @click.pass_context
 @handled
 def sources_sync(ctx: click.Context, agent: str, refs: tuple[str, ...], due: bool, as_json: bool) -> None:
@@ -281,7 +286,7 @@ def sources_remove(ctx: click.Context, agent: str, ref: str) -> None:
 @cli.command()
 @click.argument("agent")
 @click.argument("query")
-@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+@json_flag("Print the hits as JSON.")
 @click.option("--limit", type=int, default=10, show_default=True, help="Most hits to show.")
 @click.pass_context
 @handled
