@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answer import Answer, Responder
 from .config import Settings
 from .domain import Agent, Hit, Source, SourceKind, SyncSummary
 from .embed import EMBEDDERS
 from .errors import InvalidInput
 from .ingest.pipeline import Ingestor, Progress
+from .llm import get_model
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
 
@@ -21,6 +23,7 @@ class Frontdesk:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
         self.search_engine = SearchEngine(self.store)
+        self._responders: dict[str, Responder] = {}
 
     def close(self) -> None:
         self.store.close()
@@ -68,3 +71,19 @@ class Frontdesk:
         if limit < 1:
             raise InvalidInput("--limit must be at least 1")
         return self.search_engine.search(self.agent(agent_name), query, limit)
+
+    # answers
+    def responder(self, model: str | None = None) -> Responder:
+        """The responder for ``model`` (the configured one by default), loading the model once."""
+        name = model or self.settings.model
+        if name not in self._responders:
+            self._responders[name] = Responder(self.store, self.search_engine, self.settings,
+                                               get_model(self.settings, name))
+        return self._responders[name]
+
+    def start_conversation(self, agent_name: str, channel: str = "cli", external_id: str | None = None) -> int:
+        return self.store.create_conversation(self.agent(agent_name).id, channel, external_id)
+
+    def ask(self, agent_name: str, question: str, *, conversation_id: int | None = None,
+            model: str | None = None) -> Answer:
+        return self.responder(model).answer(self.agent(agent_name), question, conversation_id)

@@ -44,6 +44,25 @@ class Settings:
     max_file_mb: int = 200
     #: User-Agent sent when crawling.
     user_agent: str = "frontdesk/0.1 (self-hosted business agent; +https://example.invalid/frontdesk)"
+    #: Answer model: a packaged model name (``qwen2.5-1.5b``, ``qwen2.5-0.5b``, ``smollm2-135m``), a path
+    #: to any GGUF file, or the model name the OpenAI-compatible server at ``llm_base_url`` knows.
+    model: str = "qwen2.5-1.5b"
+    #: Base URL of an OpenAI-compatible server (``http://host:8000/v1``); empty runs the model in-process.
+    llm_base_url: str = ""
+    #: API key for ``llm_base_url`` (sent as a Bearer token; never logged).
+    llm_api_key: str = ""
+    #: In-process runtime for GGUF files: ``xllamacpp`` (default, prebuilt) or ``llama-cpp-python``.
+    llm_runtime: str = "xllamacpp"
+    #: CPU threads for the in-process model; 0 means one per core (at most 8).
+    llm_threads: int = 0
+    #: Context window of the in-process model, in tokens.
+    llm_context: int = 4096
+    #: Seconds before a request to ``llm_base_url`` gives up.
+    llm_timeout: float = 120.0
+    #: Most tokens the model may write for one answer.
+    max_answer_tokens: int = 200
+    #: The business's time zone (IANA name), for "today", opening hours and dates in answers.
+    timezone: str = "Europe/Berlin"
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

@@ -35,7 +35,7 @@ STOCK_BONUS = 0.1
 
 
 @dataclass
-class _AgentView:
+class AgentView:
     revision: int
     languages: list[str]
     facets: dict[str, set[str]]
@@ -45,20 +45,20 @@ class SearchEngine:
     def __init__(self, store: KnowledgeStore, embedders: Callable[[str], Embedder] = get_embedder) -> None:
         self.store = store
         self.embedders = embedders
-        self._views: dict[int, _AgentView] = {}
+        self._views: dict[int, AgentView] = {}
 
-    def _view(self, agent: Agent) -> _AgentView:
+    def view(self, agent: Agent) -> AgentView:
         revision = self.store.agent_revision(agent.id)
         view = self._views.get(agent.id)
         if view is None or view.revision != revision:
-            view = _AgentView(revision, self.store.agent_languages(agent.id) or ["en"],
+            view = AgentView(revision, self.store.agent_languages(agent.id) or ["en"],
                               self.store.product_facets(agent.id))
             self._views[agent.id] = view
         return view
 
     def search(self, agent: Agent, query: str, limit: int = 10) -> list[Hit]:
         started = time.perf_counter()
-        view = self._view(agent)
+        view = self.view(agent)
         constraints = parse_constraints(query, view.facets)
         languages = list(dict.fromkeys([detect_language(query, view.languages[0]), *view.languages]))
         text = constraints.text

@@ -42,6 +42,16 @@ class SyncPlan:
     errors: Sequence[str]
 
 
+@dataclass(frozen=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: str  # "user" or "assistant"
+    text: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
 class KnowledgeStore(Protocol):
     # agents
     def create_agent(self, name: str, *, persona: str, instructions: str, embedder: str) -> Agent: ...
@@ -65,6 +75,11 @@ class KnowledgeStore(Protocol):
     # embeddings
     def cached_embeddings(self, embedder: str, hashes: Iterable[str]) -> dict[str, np.ndarray]: ...
     def cache_embeddings(self, embedder: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+    # conversations
+    def create_conversation(self, agent_id: int, channel: str = "cli", external_id: str | None = None) -> int: ...
+    def add_message(self, conversation_id: int, role: str, text: str, payload: dict[str, Any] | None = None) -> int: ...
+    def recent_messages(self, conversation_id: int, limit: int) -> list[Message]: ...
 
     # search
     def agent_revision(self, agent_id: int) -> int: ...

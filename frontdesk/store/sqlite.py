@@ -22,7 +22,7 @@ import numpy as np
 
 from ..domain import Agent, Source, StoredItem, utcnow
 from ..errors import AlreadyExists, InvalidInput, NotFound
-from .base import SyncPlan
+from .base import Message, SyncPlan
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CHUNK = 500  # host parameters per IN (...) list
@@ -85,6 +85,31 @@ class SQLiteStore:
     @staticmethod
     def _fts(agent_id: int) -> str:
         return f"fts_{int(agent_id)}"
+
+    # -- conversations ----------------------------------------------------------------------
+
+    def create_conversation(self, agent_id: int, channel: str = "cli", external_id: str | None = None) -> int:
+        now = _ts(utcnow())
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations (agent_id, channel, external_id, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)", (agent_id, channel, external_id, now, now))
+            return int(cursor.lastrowid or 0)
+
+    def add_message(self, conversation_id: int, role: str, text: str, payload: dict[str, Any] | None = None) -> int:
+        now = _ts(utcnow())
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO messages (conversation_id, role, text, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, role, text, json.dumps(payload or {}, default=str), now))
+            db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+            return int(cursor.lastrowid or 0)
+
+    def recent_messages(self, conversation_id: int, limit: int) -> list[Message]:
+        rows = self._query("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
+                           (conversation_id, limit))
+        return [Message(r["id"], r["conversation_id"], r["role"], r["text"], json.loads(r["payload"]),
+                        datetime.fromisoformat(r["created_at"])) for r in reversed(rows)]
 
     # -- agents -----------------------------------------------------------------------------
 

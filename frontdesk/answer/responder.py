@@ -1,0 +1,476 @@
+"""Grounded answers: retrieve, choose evidence, let the model phrase, check, and fall back.
+
+The flow for one question:
+
+1. Resolve it against the conversation ("and in 1 kg?" searches with the previous question
+   and stays with the product family the customer was looking at).
+2. Search the agent's knowledge and pick evidence: the best sentences of the best passages,
+   the best products (as cards built from the catalog's fields), and computed date facts.
+3. Decide whether the evidence can answer at all; if not, decline and offer a human without
+   asking the model anything.
+4. Let the model phrase the answer from the evidence, in the question's language, sentence by
+   sentence; each sentence is checked (numbers, prices, dates, addresses, promises, names)
+   before the customer sees it. A failed check stops the model, and the rest of the answer is
+   taken from the evidence itself.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from ..config import Settings
+from ..domain import Agent, StoredItem, effective_price, utcnow
+from ..embed import get_embedder
+from ..errors import InvalidInput
+from ..llm import ChatModel
+from ..search.engine import SearchEngine
+from ..search.query import match_options
+from ..search.query import parse_constraints
+from ..search.text import STOPWORDS, LanguageDetector, tokens
+from ..store import KnowledgeStore
+from . import phrases
+from .dates import date_facts
+from .evidence import Evidence, Matcher, SentenceVectors, content_words, passage_evidence, product_facts
+from .verify import unsupported_claims
+
+NO_ANSWER = "NO_ANSWER"
+#: Thresholds of the answerability gate, calibrated on the sample business (docs/answers.md).
+MIN_COVERAGE = 0.5  # share of the question's words found in one piece of evidence
+MIN_COVERAGE_WITH_SIMILARITY = 0.25
+MIN_SIMILARITY = 0.45  # cosine of question and evidence, multilingual encoder
+MIN_SIMILARITY_CROSS_LANGUAGE = 0.5
+MAX_PASSAGES = 3
+MAX_PRODUCTS = 3
+MAX_INSTRUCTIONS = 2000  # characters of the agent's instructions that go into the prompt
+_FOLLOW_UP = re.compile(r"^\s*(?:and|und|what about|how about|und wie|und was|wie wäre|also|ok(?:ay)?,?)\b", re.I)
+_PRODUCT_INTENT = re.compile(
+    r"\b(?:price|cost|costs|how much|buy|order|stock|available|sell|have you got|do you have|cheap|"
+    r"preis|kostet|kosten|kaufen|bestellen|lager|lieferbar|verfügbar|habt ihr|haben sie|führt ihr|gibt es)\b", re.I)
+_HANDOFF = re.compile(
+    r"\b(?:human|person|real person|someone|staff|agent|complain|complaint|refund|broken|damaged|defective|"
+    r"wrong (?:item|order)|never arrived|mensch|mitarbeiter\w*|beschwer\w*|reklamation|erstattung|kaputt|"
+    r"defekt|beschädigt|nicht angekommen)\b", re.I)
+#: Words any product card answers (its price, its stock), so they count as found in a product.
+PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have "
+                 "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen")
+_WHEN = re.compile(r"\b(?:when|next|upcoming|wann|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|termin\w*|dates?)\b", re.I)
+#: Words that tip a short question towards English or German before statistics are asked.
+LANGUAGE_HINTS = {
+    "en": frozenset("""under over below above size price cheap buy order open closed shipping course machine
+        stock sale hours much sell ship delivery return warranty next""".split()),
+    "de": frozenset("""unter größe preis günstig kaufen bestellen geöffnet geschlossen versand kurs maschine
+        lager angebot öffnungszeiten viel kostet habt gibt liefert nächste wann""".split()),
+}
+_CITE_MARK = re.compile(r"\s*\[(?:\d+(?:,\s*)?)+\]")
+_SENTENCE_END = re.compile(r"(?<=\D[.!?])\s+|(?<=[.!?])\n|\n\n")
+
+
+@dataclass
+class Answer:
+    answer: str
+    citations: list[dict[str, Any]]
+    products: list[dict[str, Any]]
+    grounded: bool
+    handoff: bool
+    language: str
+    mode: str  # "model", "evidence" (the check failed or the model declined on strong evidence), "declined"
+    model: str
+    conversation_id: int | None = None
+    problems: list[str] = field(default_factory=list)  # claims of the model's draft that failed the check
+    timings: dict[str, float] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer, "citations": self.citations, "products": self.products,
+            "grounded": self.grounded, "handoff": self.handoff, "language": self.language,
+            "mode": self.mode, "model": self.model, "conversation_id": self.conversation_id,
+            "problems": self.problems, "timings": self.timings, "evidence": self.evidence,
+        }
+
+
+@dataclass
+class Turn:
+    """What the responder knows of a conversation's last exchange."""
+
+    question: str = ""
+    product_ids: list[int] = field(default_factory=list)
+    language: str | None = None
+
+
+@dataclass
+class Plan:
+    question: str
+    search_query: str
+    language: str
+    evidence: list[Evidence]
+    facts: list[str]
+    answerable: bool
+    handoff_asked: bool
+    show_products: bool
+    previous: Turn
+
+
+class Responder:
+    def __init__(self, store: KnowledgeStore, engine: SearchEngine, settings: Settings,
+                 model: ChatModel | None) -> None:
+        self.store = store
+        self.engine = engine
+        self.settings = settings
+        self.model = model
+        self._vectors: dict[str, SentenceVectors] = {}
+        self._detectors: dict[tuple[str, ...], LanguageDetector] = {}
+
+    # -- public -------------------------------------------------------------------------------
+
+    def answer(self, agent: Agent, question: str, conversation_id: int | None = None,
+               now: datetime | None = None) -> Answer:
+        result = None
+        for event, value in self.stream(agent, question, conversation_id, now):
+            if event == "done":
+                result = value
+        assert isinstance(result, Answer)
+        return result
+
+    def stream(self, agent: Agent, question: str, conversation_id: int | None = None,
+               now: datetime | None = None) -> Iterator[tuple[str, Any]]:
+        """Yield ``("delta", text)`` pieces of checked answer text, then ``("done", Answer)``."""
+        question = question.strip()
+        if not question:
+            raise InvalidInput("the question is empty")
+        if len(question) > 4000:
+            raise InvalidInput("the question is longer than 4000 characters")
+        started = time.perf_counter()
+        now = now or utcnow()
+        previous = self._previous_turn(conversation_id)
+        plan = self._plan(agent, question, previous, now)
+        prepared = time.perf_counter()
+        timings = {"retrieval_s": round(prepared - started, 4)}
+        first_piece: float | None = None
+        pieces: list[str] = []
+        problems: list[str] = []
+        mode = "declined"
+        documents = [e for e in plan.evidence if not e.is_product]
+        products = [e for e in plan.evidence if e.is_product] if plan.show_products else []
+        model_name = self.model.name if self.model else "none"
+
+        if plan.answerable and self.model is not None:
+            mode = "model"
+            generated_at = time.perf_counter()
+            for kind, value in self._phrase(agent, plan, documents, products):
+                if kind == "sentence":
+                    if first_piece is None:
+                        first_piece = time.perf_counter()
+                    text = value if not pieces else " " + value
+                    pieces.append(value)
+                    yield "delta", text
+                elif kind == "declined":
+                    mode = "evidence" if _strong(plan) else "declined"
+                elif kind == "problems":
+                    problems = value
+                    mode = "evidence"
+            timings["generation_s"] = round(time.perf_counter() - generated_at, 4)
+        elif plan.answerable:
+            mode = "evidence"
+
+        if mode == "evidence" and not pieces:
+            for sentence in self._from_evidence(plan, documents, products):
+                if first_piece is None:
+                    first_piece = time.perf_counter()
+                yield "delta", (sentence if not pieces else " " + sentence)
+                pieces.append(sentence)
+        grounded = mode in ("model", "evidence") and bool(pieces)
+        if grounded and products:
+            line = self._product_line(plan, products, " ".join(pieces))
+            if line:
+                yield "delta", " " + line
+                pieces.append(line)
+        handoff = not grounded or plan.handoff_asked
+        if not grounded:
+            pieces = [phrases.decline(plan.language)]
+            yield "delta", pieces[0]
+            if first_piece is None:
+                first_piece = time.perf_counter()
+        elif plan.handoff_asked:
+            offer = phrases.offer_human(plan.language)
+            yield "delta", " " + offer
+            pieces.append(offer)
+        finished = time.perf_counter()
+        timings["first_text_s"] = round((first_piece or finished) - started, 4)
+        timings["total_s"] = round(finished - started, 4)
+        timings["overhead_s"] = round(timings["total_s"] - timings.get("generation_s", 0.0), 4)
+
+        cited = documents + products if grounded else []
+        answer = Answer(
+            answer=" ".join(pieces).strip(),
+            citations=[_citation(e) for e in cited],
+            products=[_product(e.item) for e in products] if grounded else [],
+            grounded=grounded, handoff=handoff, language=plan.language,
+            mode=mode if grounded else "declined", model=model_name,
+            conversation_id=conversation_id, problems=problems, timings=timings,
+            evidence=[{"n": e.number, "title": e.label(), "text": e.text(), "coverage": round(e.coverage, 3),
+                       "similarity": round(e.similarity, 3)} for e in plan.evidence],
+        )
+        if conversation_id is not None:
+            self.store.add_message(conversation_id, "user", question, {"search_query": plan.search_query})
+            self.store.add_message(conversation_id, "assistant", answer.answer, {
+                **{k: v for k, v in answer.to_json().items() if k != "answer"},
+                "product_item_ids": [e.item.id for e in products], "question": question})
+        yield "done", answer
+
+    # -- planning -----------------------------------------------------------------------------
+
+    def _previous_turn(self, conversation_id: int | None) -> Turn:
+        if conversation_id is None:
+            return Turn()
+        turn = Turn()
+        for message in self.store.recent_messages(conversation_id, 2):
+            if message.role == "assistant":
+                turn.question = message.payload.get("question", "")
+                turn.product_ids = list(message.payload.get("product_item_ids", []))
+                turn.language = message.payload.get("language")
+        return turn
+
+    def _language(self, question: str, languages: list[str], default: str) -> str:
+        """English or German by their function words first (short questions fool statistics), else py3langid."""
+        words = tokens(question)
+        votes = {lang: sum(w in STOPWORDS[lang] or w in LANGUAGE_HINTS[lang] for w in words) for lang in ("en", "de")}
+        votes["de"] += sum(ch in "äöüß" for ch in question.lower())
+        if votes["en"] != votes["de"]:
+            return max(votes, key=lambda lang: votes[lang])
+        candidates = tuple(sorted({"en", "de", *languages}))
+        detector = self._detectors.setdefault(candidates, LanguageDetector(candidates))
+        return detector.detect(question, default)
+
+    def _plan(self, agent: Agent, question: str, previous: Turn, now: datetime) -> Plan:
+        view = self.engine.view(agent)
+        languages = view.languages
+        language = self._language(question, languages, previous.language or languages[0])
+        follow_up = bool(previous.question) and (
+            _FOLLOW_UP.match(question) is not None or len(content_words(question)) <= 2)
+        search_query = f"{previous.question} {question}" if follow_up else question
+        hits = self.engine.search(agent, search_query, limit=12)
+
+        vectors = self._sentence_vectors(agent.embedder)
+        question_vector = vectors([question])[0]
+        wording = parse_constraints(search_query if follow_up else question, view.facets).text
+        matcher = Matcher(wording, list(dict.fromkeys([language, *languages])))
+        today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        upcoming = today if _WHEN.search(question) else None
+        passages: list[Evidence] = []
+        for hit in hits:
+            if hit.item.kind == "document" and len(passages) < 6:
+                evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming)
+                if evidence is not None:
+                    passages.append(evidence)
+        passages.sort(key=lambda e: -e.score)
+        if passages:
+            passages = [e for e in passages if e.score >= 0.7 * passages[0].score][:MAX_PASSAGES]
+
+        product_items = [hit.item for hit in hits if hit.item.kind == "product"]
+        if follow_up and previous.product_ids:
+            product_items = self._follow_up_products(previous.product_ids, product_items, question, view.facets)
+        products = self._product_evidence(product_items, matcher, question_vector, vectors, language)
+
+        best_passage = passages[0].score if passages else 0.0
+        best_product = products[0].score if products else 0.0
+        intent = _PRODUCT_INTENT.search(question) is not None or (follow_up and bool(previous.product_ids))
+        named = max((matcher.coverage(f"{e.item.title} {e.item.text[:300]}") for e in products), default=0.0)
+        show_products = bool(products) and (
+            (follow_up and bool(previous.product_ids))
+            or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
+        if show_products and best_passage < best_product - 0.3:
+            passages = passages[:1] if best_passage >= 0.5 else []
+        chosen = passages + (products if show_products else [])
+        for number, evidence in enumerate(chosen, start=1):
+            evidence.number = number
+
+        facts = date_facts(question, " ".join(e.text() for e in chosen), today, language)
+        handoff_asked = _HANDOFF.search(question) is not None
+        answerable = self._answerable(chosen, language, languages, follow_up and bool(previous.product_ids))
+        return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
+                    show_products, previous)
+
+    def _follow_up_products(self, previous_ids: list[int], found: list[StoredItem], question: str,
+                            facets: dict[str, set[str]]) -> list[StoredItem]:
+        """Stay with the product family of the last answer; switch variant when the question names one."""
+        before = self.store.get_items(previous_ids)
+        if not before:
+            return found
+        groups = {item.fields.get("item_group_id") or item.key for item in before}
+        wanted = match_options(question, facets)
+        family = [item for item in found if (item.fields.get("item_group_id") or item.key) in groups]
+        if wanted:
+            matching = [item for item in family + before
+                        if any(str(item.fields.get("options", {}).get(facet, "")).casefold() in values
+                               for facet, values in wanted.items())]
+            if matching:
+                return list({item.id: item for item in matching}.values())
+        return before
+
+    def _product_evidence(self, items: list[StoredItem], matcher: Matcher, question_vector: np.ndarray,
+                          vectors: SentenceVectors, language: str) -> list[Evidence]:
+        if not items:
+            return []
+        items = items[:6]
+        texts = [f"{item.title}. {item.text[:300]}" for item in items]
+        similarity = vectors(texts) @ question_vector
+        out = []
+        for item, sim in zip(items, similarity, strict=True):
+            card, shown = product_facts(item, language)
+            options = " ".join(str(v) for v in (item.fields.get("options") or {}).values())
+            coverage = matcher.coverage(f"{item.title} {options} {PRODUCT_WORDS}", item.text)
+            out.append(Evidence(item, [card], coverage, float(sim), fields=shown))
+        top = out[0].score
+        return [e for e in out if e.score >= 0.8 * top][:MAX_PRODUCTS]
+
+    @staticmethod
+    def _answerable(evidence: list[Evidence], language: str, languages: list[str], follow_up: bool) -> bool:
+        if not evidence:
+            return False
+        if follow_up and any(e.is_product for e in evidence):
+            return True
+        coverage = max(e.coverage for e in evidence)
+        similarity = max(e.similarity for e in evidence)
+        cross = language not in languages or len(languages) > 1
+        return (coverage >= MIN_COVERAGE
+                or (coverage >= MIN_COVERAGE_WITH_SIMILARITY and similarity >= MIN_SIMILARITY)
+                or (cross and similarity >= MIN_SIMILARITY_CROSS_LANGUAGE))
+
+    def _sentence_vectors(self, embedder: str) -> SentenceVectors:
+        if embedder not in self._vectors:
+            self._vectors[embedder] = SentenceVectors(get_embedder(embedder))
+        return self._vectors[embedder]
+
+    # -- phrasing -----------------------------------------------------------------------------
+
+    def messages(self, agent: Agent, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[dict[str, str]]:
+        system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
+        sources = [f"[{e.number}] {e.label()}: {e.text()}" for e in documents]
+        sources += [f"[{e.number}] {e.text()}" for e in products]
+        parts = ["SOURCES:", *sources, "FACTS: " + " ".join(plan.facts)]
+        if plan.previous.question and plan.search_query != plan.question:
+            parts.append(f"EARLIER QUESTION: {plan.previous.question}")
+        parts.append(f"QUESTION: {plan.question}")
+        parts.append(phrases.answer_in(plan.language))
+        return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(parts)}]
+
+    def _phrase(self, agent: Agent, plan: Plan, documents: list[Evidence],
+                products: list[Evidence]) -> Iterator[tuple[str, Any]]:
+        """Yield ("sentence", text) for each checked sentence; ("declined"|"problems", ...) to stop."""
+        assert self.model is not None
+        evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents),
+                                   *(e.text() for e in products), *plan.facts])
+        allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
+        stream = self.model.stream(self.messages(agent, plan, documents, products),
+                                   max_tokens=self.settings.max_answer_tokens)
+        buffer = ""
+        emitted = 0
+        try:
+            for piece in stream:
+                buffer += piece
+                if NO_ANSWER.startswith(buffer.strip()[: len(NO_ANSWER)]) and len(buffer.strip()) < len(NO_ANSWER):
+                    continue
+                if NO_ANSWER in buffer[:40]:
+                    if emitted == 0:
+                        yield "declined", None
+                    return
+                while (match := _SENTENCE_END.search(buffer)) is not None:
+                    sentence, buffer = buffer[: match.start()], buffer[match.end():]
+                    verdict = self._check(sentence, evidence_text, allow, plan.language)
+                    if verdict is None:
+                        continue
+                    if verdict:
+                        if emitted == 0:
+                            yield "problems", verdict
+                        return
+                    emitted += 1
+                    yield "sentence", _clean(sentence)
+            if buffer.strip():
+                if NO_ANSWER in buffer:
+                    if emitted == 0:
+                        yield "declined", None
+                    return
+                verdict = self._check(buffer, evidence_text, allow, plan.language)
+                if verdict:
+                    if emitted == 0:
+                        yield "problems", verdict
+                    return
+                if verdict is not None:
+                    emitted += 1
+                    yield "sentence", _clean(buffer)
+            if emitted == 0:
+                yield "declined", None
+        finally:
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+
+    @staticmethod
+    def _check(sentence: str, evidence: str, allow: str, language: str) -> list[str] | None:
+        """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
+        text = _clean(sentence)
+        if not text:
+            return None
+        return unsupported_claims(text, evidence, allow=allow, language=language)
+
+    # -- answers without the model ------------------------------------------------------------
+
+    def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[str]:
+        """An answer made only of the evidence: the best sentences, quoted, in their own words."""
+        out: list[str] = []
+        top = documents[:1] if documents and (not products or documents[0].score >= products[0].score) else []
+        if top:
+            evidence = top[0]
+            language = evidence.item.language or plan.language
+            if language != plan.language:
+                out.append(phrases.quoting_other_language(plan.language, language))
+            out.extend(evidence.sentences)
+        elif not products and documents:
+            out.extend(documents[0].sentences)
+        return out
+
+    def _product_line(self, plan: Plan, products: list[Evidence], answer: str) -> str:
+        """The top product's card, when the answer does not already give its price."""
+        top = products[0]
+        price = top.fields.get("price")
+        if price and price in answer and top.item.title.split()[0].casefold() in answer.casefold():
+            return ""
+        lines = [phrases.product_card(plan.language, top.item.title, top.fields)]
+        for other in products[1:]:
+            if other.fields.get("price") and other.fields["price"] not in answer:
+                lines.append(phrases.product_card(plan.language, other.item.title, other.fields))
+        return " ".join(lines)
+
+
+def _strong(plan: Plan) -> bool:
+    return any(e.coverage >= 0.75 for e in plan.evidence)
+
+
+def _clean(text: str) -> str:
+    text = _CITE_MARK.sub("", text).strip()
+    return re.sub(r"^(?:answer|antwort)\s*:\s*", "", text, flags=re.I)
+
+
+def _citation(evidence: Evidence) -> dict[str, Any]:
+    item = evidence.item
+    url = item.fields.get("link") if evidence.is_product else item.url
+    return {"n": evidence.number, "title": item.title if evidence.is_product else evidence.label(),
+            "url": url or item.url or "", "as_of": item.last_seen.date().isoformat(), "kind": item.kind,
+            "id": item.key}
+
+
+def _product(item: StoredItem) -> dict[str, Any]:
+    f = item.fields
+    return {"id": item.key, "title": item.title, "price": effective_price(f, utcnow()),
+            "regular_price": f.get("price"), "sale_price": f.get("sale_price"), "currency": f.get("currency"),
+            "availability": f.get("availability"), "link": f.get("link"), "image_link": f.get("image_link"),
+            "options": f.get("options", {}), "as_of": item.last_seen.date().isoformat()}

@@ -1,0 +1,224 @@
+"""Measuring an agent on questions with known answers: the cases format and the report.
+
+A cases file is a YAML list. Each case has ``question`` (or ``conversation``: a list of turns;
+the checks apply to the last answer) and any of ``expect`` (regular expressions the answer must
+all match, case-insensitive), ``products`` (ids; one must be among the answer's products),
+``citations`` (sources that must be cited: a URL, path or title fragment), ``decline: true``
+(the agent must decline and offer a human), ``language``, ``category`` and ``today`` (the
+date the question is asked on).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .answer import Answer, Responder
+from .answer.dates import date_facts
+from .answer.verify import unsupported_claims
+from .domain import Agent, effective_price
+from .errors import InvalidInput
+from .store import KnowledgeStore
+
+_KEYS = {"question", "conversation", "expect", "products", "citations", "decline", "language", "category", "today"}
+
+
+@dataclass
+class Case:
+    turns: list[str]
+    expect: list[str] = field(default_factory=list)
+    products: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)
+    decline: bool = False
+    language: str | None = None
+    category: str = "general"
+    today: date | None = None
+
+    @property
+    def question(self) -> str:
+        return self.turns[-1]
+
+
+@dataclass
+class CaseResult:
+    case: Case
+    answer: Answer
+    passed: bool
+    reasons: list[str]
+    unsupported: list[str]
+    seconds: float
+    first_text_seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.case.question, "turns": self.case.turns, "category": self.case.category,
+                "passed": self.passed, "reasons": self.reasons, "answer": self.answer.answer,
+                "grounded": self.answer.grounded, "handoff": self.answer.handoff, "mode": self.answer.mode,
+                "products": [p["id"] for p in self.answer.products], "unsupported": self.unsupported,
+                "seconds": round(self.seconds, 3), "first_text_seconds": round(self.first_text_seconds, 3)}
+
+
+def load_cases(path: Path) -> list[Case]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{path}: cannot read the cases file: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput(f"{path}: a cases file is a non-empty YAML list of cases")
+    cases = []
+    for number, entry in enumerate(raw, start=1):
+        where = f"{path}, case {number}"
+        if not isinstance(entry, dict):
+            raise InvalidInput(f"{where}: a case is a mapping with a question")
+        unknown = set(entry) - _KEYS
+        if unknown:
+            raise InvalidInput(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        turns = entry.get("conversation") or ([entry["question"]] if entry.get("question") else [])
+        if not turns or not all(isinstance(t, str) and t.strip() for t in turns):
+            raise InvalidInput(f"{where}: needs a question (or a conversation of non-empty turns)")
+        expect = [str(e) for e in entry.get("expect") or []]
+        for pattern in expect:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InvalidInput(f"{where}: expect {pattern!r} is not a regular expression: {exc}") from None
+        today = entry.get("today")
+        try:
+            today = date.fromisoformat(str(today)) if today else None
+        except ValueError:
+            raise InvalidInput(f"{where}: today {today!r} is not a date (YYYY-MM-DD)") from None
+        cases.append(Case([t.strip() for t in turns], expect, [str(p) for p in entry.get("products") or []],
+                          [str(c) for c in entry.get("citations") or []], bool(entry.get("decline")),
+                          entry.get("language"), str(entry.get("category") or "general"), today))
+    return cases
+
+
+def source_corpus(store: KnowledgeStore, agent: Agent, now: datetime) -> str:
+    """Everything the agent's sources say, as text: the reference for unsupported facts."""
+    parts = []
+    for item in store.items_of_agent(agent.id):
+        parts.append(f"{item.title}\n{item.text}\n{item.url or ''}")
+        if item.kind == "product":
+            f = item.fields
+            parts.append(" ".join(str(v) for v in (effective_price(f, now), f.get("price"), f.get("sale_price"),
+                                                  f.get("currency"), f.get("availability"), f.get("link")) if v))
+    return "\n".join(parts)
+
+
+def check(case: Case, answer: Answer) -> list[str]:
+    reasons = []
+    declined = answer.handoff and not answer.grounded
+    if case.decline:
+        if not declined:
+            reasons.append("expected a decline with an offer of a human, got an answer")
+        return reasons
+    if declined:
+        reasons.append("declined a question the sources answer")
+    for pattern in case.expect:
+        if not re.search(pattern, answer.answer, re.I):
+            reasons.append(f"answer does not match {pattern!r}")
+    if case.products and not set(case.products) & {p["id"] for p in answer.products}:
+        reasons.append(f"none of {', '.join(case.products)} among the products")
+    for wanted in case.citations:
+        if not any(wanted.casefold() in f"{c['url']} {c['title']}".casefold() for c in answer.citations):
+            reasons.append(f"{wanted!r} not cited")
+    if case.language and answer.language != case.language:
+        reasons.append(f"answered in {answer.language}, expected {case.language}")
+    return reasons
+
+
+def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Case, corpus: str,
+             timezone: str) -> CaseResult:
+    now = datetime.combine(case.today, time(12, 0), UTC) if case.today else datetime.now(UTC)
+    conversation = store.create_conversation(agent.id, "eval")
+    answer = None
+    for turn in case.turns:
+        answer = responder.answer(agent, turn, conversation, now=now)
+    assert answer is not None
+    reasons = check(case, answer)
+    facts = " ".join(date_facts(case.question, corpus, (case.today or now.date()), answer.language))
+    unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
+                                     language=answer.language)
+    if unsupported:
+        reasons.append("states something no source says: " + ", ".join(unsupported))
+    return CaseResult(case, answer, not reasons, reasons, unsupported, answer.timings.get("total_s", 0.0),
+                      answer.timings.get("first_text_s", 0.0))
+
+
+def wilson(passed: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion."""
+    if total == 0:
+        return (0.0, 1.0)
+    p = passed / total
+    denominator = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denominator
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denominator
+    return (max(0.0, centre - margin), min(1.0, centre + margin))
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))
+    return ordered[index]
+
+
+def report(results: list[CaseResult], model: str) -> dict[str, Any]:
+    total = len(results)
+    passed = sum(r.passed for r in results)
+    declined = [r for r in results if r.answer.handoff and not r.answer.grounded]
+    should = [r for r in results if r.case.decline]
+    true_declines = sum(r.case.decline for r in declined)
+    answered = [r for r in results if r.answer.grounded]
+    low, high = wilson(passed, total)
+    categories: dict[str, list[int]] = {}
+    for r in results:
+        categories.setdefault(r.case.category, [0, 0])
+        categories[r.case.category][0] += r.passed
+        categories[r.case.category][1] += 1
+    totals = [r.seconds for r in results]
+    firsts = [r.first_text_seconds for r in results]
+    overheads = [r.answer.timings.get("overhead_s", 0.0) for r in results]
+    return {
+        "model": model,
+        "cases_total": total,
+        "passed": passed,
+        "accuracy": round(passed / total, 4) if total else 0.0,
+        "accuracy_ci": [round(low, 4), round(high, 4)],
+        "decline_precision": round(true_declines / len(declined), 4) if declined else 1.0,
+        "decline_recall": round(true_declines / len(should), 4) if should else 1.0,
+        "unsupported_fact_rate": round(sum(bool(r.unsupported) for r in results) / total, 4) if total else 0.0,
+        "answered": len(answered),
+        "latency_p50_s": round(statistics.median(totals), 3) if totals else 0.0,
+        "latency_p95_s": round(percentile(totals, 0.95), 3),
+        "first_text_p50_s": round(statistics.median(firsts), 3) if firsts else 0.0,
+        "first_text_p95_s": round(percentile(firsts, 0.95), 3),
+        "overhead_p50_s": round(statistics.median(overheads), 4) if overheads else 0.0,
+        "overhead_p99_s": round(percentile(overheads, 0.99), 4),
+        "by_category": {k: {"passed": v[0], "total": v[1]} for k, v in sorted(categories.items())},
+        "note": ("small set: the 95% interval is wide; compare runs by their intervals, not their point figures"
+                 if total < 100 else ""),
+        "cases": [r.to_json() for r in results],
+    }
+
+
+def evaluate(responder: Responder, store: KnowledgeStore, agent: Agent, cases: list[Case], timezone: str,
+             on_case: Callable[[CaseResult], None] | None = None) -> dict[str, Any]:
+    corpus = source_corpus(store, agent, datetime.now(UTC))
+    results = []
+    for case in cases:
+        result = run_case(responder, store, agent, case, corpus, timezone)
+        results.append(result)
+        if on_case:
+            on_case(result)
+    return report(results, responder.model.name if responder.model else "none")

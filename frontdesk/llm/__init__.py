@@ -1,0 +1,58 @@
+"""Language models behind one small interface: the model phrases, it is not a source of facts.
+
+``ChatModel.stream(messages)`` yields text pieces. Implementations: a local GGUF run by
+llama.cpp in-process (xllamacpp's prebuilt wheel by default, llama-cpp-python when asked),
+and any OpenAI-compatible server by base URL (vLLM, llama.cpp server, Ollama, hosted APIs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from ..config import Settings
+from .packaged import DEFAULT_MODEL, MODELS, resolve_model_path
+
+Message = dict[str, str]
+
+
+class ChatModel(Protocol):
+    name: str
+
+    def stream(self, messages: list[Message], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        """Yield the reply in pieces; closing the iterator stops generation."""
+        ...
+
+
+def complete(model: ChatModel, messages: list[Message], *, max_tokens: int, temperature: float = 0.0) -> str:
+    return "".join(model.stream(messages, max_tokens=max_tokens, temperature=temperature))
+
+
+_loaded: dict[tuple[str, ...], ChatModel] = {}
+
+
+def get_model(settings: Settings, name: str | None = None) -> ChatModel:
+    """The configured model, loaded once per process (loading a GGUF takes seconds)."""
+    name = name or settings.model
+    if settings.llm_base_url:
+        key: tuple[str, ...] = ("remote", settings.llm_base_url, name)
+    else:
+        key = ("local", settings.llm_runtime, name, str(settings.llm_threads), str(settings.llm_context))
+    model = _loaded.get(key)
+    if model is None:
+        if settings.llm_base_url:
+            from .remote import OpenAICompatibleModel
+
+            model = OpenAICompatibleModel(settings.llm_base_url, name, api_key=settings.llm_api_key,
+                                          timeout=settings.llm_timeout)
+        else:
+            from .local import load_local
+
+            path = resolve_model_path(name, settings.home / "models")
+            model = load_local(path, name=name, runtime=settings.llm_runtime,
+                               threads=settings.llm_threads, context=settings.llm_context)
+        _loaded[key] = model
+    return model
+
+
+__all__ = ["DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "complete", "get_model", "resolve_model_path"]

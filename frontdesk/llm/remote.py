@@ -1,0 +1,54 @@
+"""Any OpenAI-compatible chat endpoint: vLLM, llama.cpp server, Ollama, hosted APIs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+
+from ..errors import InfrastructureError
+
+
+class OpenAICompatibleModel:
+    def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = model
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._client = httpx.Client(base_url=self.base_url, headers=headers,
+                                    timeout=httpx.Timeout(timeout, connect=10.0))
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
+                "temperature": temperature, "stream": True}
+        try:
+            with self._client.stream("POST", "/chat/completions", json=body) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise InfrastructureError(
+                        f"model server {self.base_url} answered {response.status_code}: {_error_text(response)}")
+                for line in response.iter_lines():
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        return
+                    try:
+                        chunk = json.loads(data)
+                    except json.JSONDecodeError:
+                        raise InfrastructureError(f"model server {self.base_url} sent a malformed event: {data[:80]}")
+                    for choice in chunk.get("choices") or []:
+                        text = (choice.get("delta") or {}).get("content")
+                        if text:
+                            yield text
+        except httpx.HTTPError as exc:
+            raise InfrastructureError(f"model server {self.base_url} is unreachable: {exc}") from exc
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        payload = response.json()
+        error = payload.get("error", payload)
+        return str(error.get("message", error) if isinstance(error, dict) else error)[:300]
+    except (ValueError, AttributeError):
+        return response.text[:300]
