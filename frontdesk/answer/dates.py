@@ -97,7 +97,8 @@ def question_days(question: str, today: date) -> list[DateMention]:
     for word, offset in _RELATIVE.items():
         if re.search(rf"\b{word}\b", lowered):
             days.append(DateMention(today + timedelta(days=offset), word))
-    for word, weekday in _WEEKDAY_NUMBER.items():
+    relative = re.search(r"\b(?:this|next|coming|diese[nrms]?|nächste[nrms]?|kommende[nrms]?)\b", lowered)
+    for word, weekday in _WEEKDAY_NUMBER.items() if relative else ():
         if re.search(rf"\b{word}s?\b", lowered):
             ahead = (weekday - today.weekday()) % 7
             days.append(DateMention(today + timedelta(days=ahead), word))

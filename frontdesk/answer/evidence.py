@@ -46,8 +46,11 @@ def is_injection(sentence: str) -> bool:
     return bool(_INJECTION.search(sentence))
 
 
+_QUESTION_NOISE = frozenset("viel viele wieviel much many long lange ihr euch habt hast please bitte".split())
+
+
 def content_words(text: str) -> list[str]:
-    return [t for t in tokens(text) if not is_stopword(t)]
+    return [t for t in tokens(text) if not is_stopword(t) and t not in _QUESTION_NOISE]
 
 
 class Matcher:
@@ -69,7 +72,8 @@ class Matcher:
         return bag
 
     def coverage(self, text: str, context: str = "") -> float:
-        """Share of the question's words in ``text``; a word found only in ``context`` counts half."""
+        """Share of the question's words in ``text``; a word found only in ``context`` (the page
+        and section heading) counts three quarters."""
         if not self.words:
             return 0.0
         own, around = self._bag(text), self._bag(context) if context else set()
@@ -81,7 +85,7 @@ class Matcher:
             elif len(word) >= 8 and any(word.startswith(t) or word.endswith(t) for t in long_own):
                 total += 0.75  # a German compound: "Filterkaffee" meets "filter"
             elif forms & around:
-                total += 0.5
+                total += 0.75
         return total / len(self.words)
 
 

@@ -22,7 +22,8 @@ kaffee coffee|bohnen beans|gemahlen ground|mahlen grind|frisch fresh|haltbar fre
 preis price|kostet costs|kosten cost|maschine machine|espressomaschine espresso|mühle grinder|
 handmühle grinder|filter filter|stornieren cancel|absagen cancel|erstattung refund|gegründet founded|
 röstet roast|rösten roast|rösttage roasting|österreich austria|schweiz switzerland|eu eu|ausland abroad|
-adresse address|wo where|telefon phone|email email|kontakt contact
+adresse address|wo where|telefon phone|email email|kontakt contact|deutschland germany|
+deutschlands germany|innerhalb within|ausserhalb outside|außerhalb outside|wochenende weekend|samstags saturday|sonntags sunday
 """
 GERMAN_TO_ENGLISH: dict[str, str] = {}
 ENGLISH_TO_GERMAN: dict[str, str] = {}
@@ -32,11 +33,19 @@ for pair in _PAIRS.replace("\n", "").split("|"):
     ENGLISH_TO_GERMAN.setdefault(english.split()[0], german)
 
 
+#: Words that ask for the same fact.
+SYNONYMS = [{"cost", "costs", "price", "prices", "priced", "charge", "fee"}, {"open", "opening", "hours"},
+            {"ship", "shipping", "delivery", "deliver", "shipped"}, {"return", "returns", "refund"},
+            {"warranty", "guarantee"}, {"voucher", "vouchers", "gift"}, {"found", "founded", "founder", "founders"}]
+
+
 def translations(word: str) -> list[str]:
-    """The word's counterparts in the other language (each may be several words)."""
-    out = []
+    """The word's counterparts in the other language (each may be several words), and its synonyms."""
+    out = [w for group in SYNONYMS if word in group for w in group if w != word]
     if word in GERMAN_TO_ENGLISH:
-        out.extend(GERMAN_TO_ENGLISH[word].split())
+        english = GERMAN_TO_ENGLISH[word].split()
+        out.extend(english)
+        out.extend(w for e in english for group in SYNONYMS if e in group for w in group)
     if word in ENGLISH_TO_GERMAN:
         out.append(ENGLISH_TO_GERMAN[word])
     return out

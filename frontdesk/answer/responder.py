@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,13 +32,19 @@ from ..embed import get_embedder
 from ..errors import InvalidInput
 from ..llm import ChatModel
 from ..search.engine import SearchEngine
-from ..search.query import match_options
-from ..search.query import parse_constraints
+from ..search.query import match_options, parse_constraints
 from ..search.text import STOPWORDS, LanguageDetector, tokens
 from ..store import KnowledgeStore
 from . import phrases
-from .dates import date_facts
-from .evidence import Evidence, Matcher, SentenceVectors, content_words, passage_evidence, product_facts
+from .dates import date_facts, find_dates, question_days
+from .evidence import (
+    Evidence,
+    Matcher,
+    SentenceVectors,
+    content_words,
+    passage_evidence,
+    product_facts,
+)
 from .verify import unsupported_claims
 
 NO_ANSWER = "NO_ANSWER"
@@ -61,6 +67,9 @@ _HANDOFF = re.compile(
 #: Words any product card answers (its price, its stock), so they count as found in a product.
 PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have "
                  "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen")
+_REFERENCE = re.compile(r"\b(?:it|its|that one|this one|them|they|those|es|ihn|dieses?n?|davon|dazu|den|das)\b", re.I)
+_QUANTITY = re.compile(r"\b(?:how much|how many|how long|when|what time|hours|price|cost|costs|wie viel|wieviel|"
+                       r"wie lange|wann|uhrzeit|öffnungszeiten|preis|kostet|kosten|geöffnet|open)\b", re.I)
 _WHEN = re.compile(r"\b(?:when|next|upcoming|wann|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|termin\w*|dates?)\b", re.I)
 #: Words that tip a short question towards English or German before statistics are asked.
 LANGUAGE_HINTS = {
@@ -117,6 +126,7 @@ class Plan:
     handoff_asked: bool
     show_products: bool
     previous: Turn
+    today: date
 
 
 class Responder:
@@ -173,7 +183,7 @@ class Responder:
                     pieces.append(value)
                     yield "delta", text
                 elif kind == "declined":
-                    mode = "evidence" if _strong(plan) else "declined"
+                    mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
                 elif kind == "problems":
                     problems = value
                     mode = "evidence"
@@ -181,17 +191,22 @@ class Responder:
         elif plan.answerable:
             mode = "evidence"
 
+        if mode == "model" and pieces and documents and _QUANTITY.search(plan.question) \
+                and not re.search(r"\d", " ".join(pieces)) and re.search(r"\d", documents[0].text()):
+            addition = " ".join(documents[0].sentences)  # the model left out the figure asked for
+            yield "delta", " " + addition
+            pieces.append(addition)
         if mode == "evidence" and not pieces:
             for sentence in self._from_evidence(plan, documents, products):
                 if first_piece is None:
                     first_piece = time.perf_counter()
                 yield "delta", (sentence if not pieces else " " + sentence)
                 pieces.append(sentence)
-        grounded = mode in ("model", "evidence") and bool(pieces)
+        grounded = mode in ("model", "evidence") and (bool(pieces) or bool(products))
         if grounded and products:
             line = self._product_line(plan, products, " ".join(pieces))
             if line:
-                yield "delta", " " + line
+                yield "delta", (" " + line) if pieces else line
                 pieces.append(line)
         handoff = not grounded or plan.handoff_asked
         if not grounded:
@@ -255,7 +270,8 @@ class Responder:
         languages = view.languages
         language = self._language(question, languages, previous.language or languages[0])
         follow_up = bool(previous.question) and (
-            _FOLLOW_UP.match(question) is not None or len(content_words(question)) <= 2)
+            _FOLLOW_UP.match(question) is not None
+            or (_REFERENCE.search(question) is not None and len(content_words(question)) <= 4))
         search_query = f"{previous.question} {question}" if follow_up else question
         hits = self.engine.search(agent, search_query, limit=12)
 
@@ -287,17 +303,17 @@ class Responder:
         show_products = bool(products) and (
             (follow_up and bool(previous.product_ids))
             or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
-        if show_products and best_passage < best_product - 0.3:
-            passages = passages[:1] if best_passage >= 0.5 else []
+        if show_products:
+            passages = [e for e in passages if e.score >= 0.7 * best_product]
         chosen = passages + (products if show_products else [])
         for number, evidence in enumerate(chosen, start=1):
             evidence.number = number
 
-        facts = date_facts(question, " ".join(e.text() for e in chosen), today, language)
+        facts = date_facts(question, chosen[0].text() if chosen else "", today, language)
         handoff_asked = _HANDOFF.search(question) is not None
         answerable = self._answerable(chosen, language, languages, follow_up and bool(previous.product_ids))
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
-                    show_products, previous)
+                    show_products, previous, today)
 
     def _follow_up_products(self, previous_ids: list[int], found: list[StoredItem], question: str,
                             facets: dict[str, set[str]]) -> list[StoredItem]:
@@ -369,6 +385,7 @@ class Responder:
         assert self.model is not None
         evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents),
                                    *(e.text() for e in products), *plan.facts])
+        dates_ok = self._allowed_dates(plan, documents) if _WHEN.search(plan.question) else None
         allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
         stream = self.model.stream(self.messages(agent, plan, documents, products),
                                    max_tokens=self.settings.max_answer_tokens)
@@ -385,7 +402,7 @@ class Responder:
                     return
                 while (match := _SENTENCE_END.search(buffer)) is not None:
                     sentence, buffer = buffer[: match.start()], buffer[match.end():]
-                    verdict = self._check(sentence, evidence_text, allow, plan.language)
+                    verdict = self._check(sentence, evidence_text, allow, plan.language, dates_ok)
                     if verdict is None:
                         continue
                     if verdict:
@@ -399,7 +416,7 @@ class Responder:
                     if emitted == 0:
                         yield "declined", None
                     return
-                verdict = self._check(buffer, evidence_text, allow, plan.language)
+                verdict = self._check(buffer, evidence_text, allow, plan.language, dates_ok)
                 if verdict:
                     if emitted == 0:
                         yield "problems", verdict
@@ -414,29 +431,38 @@ class Responder:
             if close:
                 close()
 
+    def _allowed_dates(self, plan: Plan, documents: list[Evidence]) -> set[date]:
+        """For a "when" question: the dates the evidence gives that have not passed, and the asked days."""
+        today = plan.today
+        evidence = " ".join(e.text() for e in documents)
+        days = {m.day for m in find_dates(evidence, today, future_bias=False) if m.day >= today}
+        return days | {m.day for m in question_days(plan.question, today)}
+
     @staticmethod
-    def _check(sentence: str, evidence: str, allow: str, language: str) -> list[str] | None:
+    def _check(sentence: str, evidence: str, allow: str, language: str,
+               dates_ok: set[date] | None = None) -> list[str] | None:
         """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
         text = _clean(sentence)
         if not text:
             return None
-        return unsupported_claims(text, evidence, allow=allow, language=language)
+        problems = unsupported_claims(text, evidence, allow=allow, language=language)
+        if dates_ok is not None:
+            today = min(dates_ok) if dates_ok else date.today()
+            problems += [f"date {m.text}" for m in find_dates(text, today, future_bias=False) if m.day not in dates_ok]
+        return problems
 
     # -- answers without the model ------------------------------------------------------------
 
     def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[str]:
-        """An answer made only of the evidence: the best sentences, quoted, in their own words."""
-        out: list[str] = []
-        top = documents[:1] if documents and (not products or documents[0].score >= products[0].score) else []
-        if top:
-            evidence = top[0]
-            language = evidence.item.language or plan.language
-            if language != plan.language:
-                out.append(phrases.quoting_other_language(plan.language, language))
-            out.extend(evidence.sentences)
-        elif not products and documents:
-            out.extend(documents[0].sentences)
-        return out
+        """An answer made only of the evidence: the best passage's sentences, quoted in their own words.
+
+        When a product is the better evidence, its card (added after this) is the answer."""
+        if not documents or (products and products[0].score >= documents[0].score):
+            return []
+        evidence = documents[0]
+        language = evidence.item.language or plan.language
+        out = [phrases.quoting_other_language(plan.language, language)] if language != plan.language else []
+        return out + evidence.sentences
 
     def _product_line(self, plan: Plan, products: list[Evidence], answer: str) -> str:
         """The top product's card, when the answer does not already give its price."""

@@ -96,7 +96,8 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
 #: Opposite states a sentence can claim; the evidence decides which one holds.
 _POLARITY = (
     (r"\b(?:open|opened|geöffnet|offen|öffnen)\b", r"\b(?:closed|geschlossen|zu)\b"),
-    (r"\b(?:in stock|auf lager|lieferbar|vorrätig)\b", r"\b(?:out of stock|nicht auf lager|ausverkauft|sold out)\b"),
+    (r"(?<!not )(?<!nicht )\b(?:in stock|auf lager|lieferbar|vorrätig)\b",
+     r"\b(?:out of stock|not in stock|not available|nicht auf lager|nicht lieferbar|ausverkauft|sold out)\b"),
 )
 
 

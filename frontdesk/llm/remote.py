@@ -36,7 +36,7 @@ class OpenAICompatibleModel:
                     try:
                         chunk = json.loads(data)
                     except json.JSONDecodeError:
-                        raise InfrastructureError(f"model server {self.base_url} sent a malformed event: {data[:80]}")
+                        raise InfrastructureError(f"model server {self.base_url} sent a malformed event: {data[:80]}") from None
                     for choice in chunk.get("choices") or []:
                         text = (choice.get("delta") or {}).get("content")
                         if text:
