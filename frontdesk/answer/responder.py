@@ -45,7 +45,7 @@ from .evidence import (
     passage_evidence,
     product_facts,
 )
-from .verify import unsupported_claims
+from .verify import number_forms, price_mismatches, unsupported_claims
 
 NO_ANSWER = "NO_ANSWER"
 #: Thresholds of the answerability gate, calibrated on the sample business (docs/answers.md).
@@ -186,7 +186,7 @@ class Responder:
                     mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
                 elif kind == "problems":
                     problems = value
-                    mode = "evidence"
+                    mode = "evidence" if _strong(plan) or products else "declined"
             timings["generation_s"] = round(time.perf_counter() - generated_at, 4)
         elif plan.answerable:
             mode = "evidence"
@@ -240,6 +240,16 @@ class Responder:
                 **{k: v for k, v in answer.to_json().items() if k != "answer"},
                 "product_item_ids": [e.item.id for e in products], "question": question})
         yield "done", answer
+
+    def warm_up(self, agent: Agent) -> None:
+        """Load the embedder and language model, and put the agent's prompt in llama.cpp's cache."""
+        self._sentence_vectors(agent.embedder)(["warm up"])
+        self._language("warm up the language detector", ["en"], "en")
+        if self.model is not None:
+            system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
+            for _ in self.model.stream([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
+                                       max_tokens=1):
+                pass
 
     # -- planning -----------------------------------------------------------------------------
 
@@ -386,6 +396,8 @@ class Responder:
         evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents),
                                    *(e.text() for e in products), *plan.facts])
         dates_ok = self._allowed_dates(plan, documents) if _WHEN.search(plan.question) else None
+        prices = [(e.item.title, number_forms(e.fields.get("price") or "") | number_forms(e.fields.get("regular") or ""))
+                  for e in products]
         allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
         stream = self.model.stream(self.messages(agent, plan, documents, products),
                                    max_tokens=self.settings.max_answer_tokens)
@@ -402,7 +414,7 @@ class Responder:
                     return
                 while (match := _SENTENCE_END.search(buffer)) is not None:
                     sentence, buffer = buffer[: match.start()], buffer[match.end():]
-                    verdict = self._check(sentence, evidence_text, allow, plan.language, dates_ok)
+                    verdict = self._check(sentence, evidence_text, allow, plan.language, dates_ok, prices)
                     if verdict is None:
                         continue
                     if verdict:
@@ -416,7 +428,7 @@ class Responder:
                     if emitted == 0:
                         yield "declined", None
                     return
-                verdict = self._check(buffer, evidence_text, allow, plan.language, dates_ok)
+                verdict = self._check(buffer, evidence_text, allow, plan.language, dates_ok, prices)
                 if verdict:
                     if emitted == 0:
                         yield "problems", verdict
@@ -440,12 +452,13 @@ class Responder:
 
     @staticmethod
     def _check(sentence: str, evidence: str, allow: str, language: str,
-               dates_ok: set[date] | None = None) -> list[str] | None:
+               dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None) -> list[str] | None:
         """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
         text = _clean(sentence)
         if not text:
             return None
         problems = unsupported_claims(text, evidence, allow=allow, language=language)
+        problems += price_mismatches(text, prices or [])
         if dates_ok is not None:
             today = min(dates_ok) if dates_ok else date.today()
             problems += [f"date {m.text}" for m in find_dates(text, today, future_bias=False) if m.day not in dates_ok]

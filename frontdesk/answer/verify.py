@@ -20,6 +20,8 @@ PROMISES = {
     "guarantee": ("guarantee", "warranty", "garantie"), "garantie": ("garantie", "warranty", "guarantee"),
     "refund": ("refund", "erstatt", "rückerstatt"), "erstatt": ("erstatt", "refund"),
 }
+#: "Everything is free": a promise about all of the shop needs a source that says it of all of the shop.
+_SWEEPING = re.compile(r"\b(?:everything|all (?:products|items|orders|of it)|anything|alles|sämtliche|jede[nrs]? artikel)\b")
 #: Capitalised words an English answer may use without a source.
 _COMMON = {
     "i", "we", "you", "our", "yes", "no", "sorry", "unfortunately", "however", "please", "thank", "thanks",
@@ -85,8 +87,11 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
             problems.append(f"number {token}")
     lowered = _casefold(scrubbed)
     for word, synonyms in PROMISES.items():
-        if re.search(rf"\b{word}", lowered) and not any(s in known for s in synonyms):
-            problems.append(f"promise '{word}'")
+        if re.search(rf"\b{word}", lowered):
+            if not any(s in known for s in synonyms):
+                problems.append(f"promise '{word}'")
+            elif _SWEEPING.search(lowered) and not _SWEEPING.search(known):
+                problems.append(f"sweeping promise '{word}'")
     if language == "en":
         problems.extend(f"name {w}" for w in _unknown_names(scrubbed, known))
     problems.extend(contradictions(scrubbed, evidence))
@@ -135,3 +140,27 @@ def _unknown_names(answer: str, known: str) -> list[str]:
             if word[0].isupper() and _casefold(word) not in _COMMON and _casefold(word) not in known:
                 unknown.append(word)
     return unknown
+
+
+_QUANTITY = re.compile(r"\b\d+(?:[.,]\d+)?\s?(?:g|kg|ml|l|cl|cm|mm|m|oz|lb|cups?|tassen|pieces|stück|pcs)\b", re.I)
+
+
+def price_mismatches(sentence: str, products: list[tuple[str, set[str]]]) -> list[str]:
+    """A price said of the wrong variant: "the 250 g costs 42.00" when 42.00 is the 1 kg's price.
+
+    ``products`` pairs each evidence product's title with the spellings of its prices.
+    """
+    numbers = set()
+    for token in _NUMBER.findall(sentence):
+        numbers |= number_forms(token)
+    quantities = {re.sub(r"\s", "", q).casefold() for q in _QUANTITY.findall(sentence)}
+    problems = []
+    for title, prices in products:
+        if not numbers & prices:
+            continue
+        owned = {re.sub(r"\s", "", q).casefold() for q in _QUANTITY.findall(title)}
+        stray = quantities - owned
+        if stray and not any(numbers & other for t, other in products if t != title and
+                             stray <= {re.sub(r"\s", "", q).casefold() for q in _QUANTITY.findall(t)}):
+            problems.append(f"price of {title} said of {', '.join(sorted(stray))}")
+    return problems

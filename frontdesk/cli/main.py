@@ -307,6 +307,160 @@ def search(ctx: click.Context, agent: str, query: str, as_json: bool, limit: int
             click.echo(f"{n}. {data['title']}  ({data['url']})\n   {data['snippet']}")
 
 
+def _print_sources(answer: Any) -> None:
+    for citation in answer.citations:
+        err_console.print(f"  [dim][{citation['n']}] {citation['title']} — {citation['url']} (as of {citation['as_of']})[/dim]",
+                          highlight=False)
+    if answer.handoff:
+        err_console.print("  [yellow]handoff offered[/yellow]", highlight=False)
+
+
+@cli.command()
+@click.argument("agent")
+@click.argument("question")
+@json_flag("Print the answer as one JSON object (answer, citations, products, grounded, handoff, ...).")
+@click.option("--model", help="Model for this answer (a packaged name or a .gguf path; default FRONTDESK_MODEL).")
+@click.option("--conversation", type=int, help="Continue this conversation (its id is in the JSON output).")
+@click.pass_context
+@handled
+def ask(ctx: click.Context, agent: str, question: str, as_json: bool, model: str | None,
+        conversation: int | None) -> None:
+    """Answer one QUESTION as AGENT would, from its knowledge only."""
+    app = _app(ctx)
+    if conversation is None:
+        conversation = app.start_conversation(agent, "cli")
+    answer = app.ask(agent, question, conversation_id=conversation, model=model)
+    if as_json:
+        _echo_json(answer.to_json())
+        return
+    click.echo(answer.answer)
+    _print_sources(answer)
+
+
+@cli.command()
+@click.argument("agent")
+@click.option("--model", help="Model for this chat (a packaged name or a .gguf path; default FRONTDESK_MODEL).")
+@click.pass_context
+@handled
+def chat(ctx: click.Context, agent: str, model: str | None) -> None:
+    """Talk to AGENT in the terminal: streamed, multi-turn (empty line or Ctrl-D ends)."""
+    app = _app(ctx)
+    target = app.agent(agent)
+    err_console.print(f"loading the model for {agent} …", highlight=False)
+    responder = app.responder(model)
+    responder.warm_up(target)
+    conversation = app.start_conversation(agent, "cli")
+    err_console.print(f"chatting with {agent} (conversation {conversation}); an empty line ends", highlight=False)
+    while True:
+        try:
+            question = click.prompt("you", default="", show_default=False, prompt_suffix="> ")
+        except (EOFError, click.Abort):
+            break
+        if not question.strip():
+            break
+        click.echo(f"{agent}> ", nl=False)
+        for event, value in responder.stream(target, question, conversation):
+            if event == "delta":
+                click.echo(value, nl=False)
+            else:
+                click.echo()
+                _print_sources(value)
+
+
+@cli.command("eval")
+@click.argument("agent")
+@click.argument("cases", type=click.Path(exists=True, dir_okay=False))
+@json_flag("Print the report as JSON.")
+@click.option("--model", help="Model to evaluate (default FRONTDESK_MODEL).")
+@click.pass_context
+@handled
+def eval_command(ctx: click.Context, agent: str, cases: str, as_json: bool, model: str | None) -> None:
+    """Measure AGENT on the questions in CASES (YAML); exit 1 when a case fails."""
+    from pathlib import Path
+
+    from ..evaluate import evaluate, load_cases
+
+    app = _app(ctx)
+    loaded = load_cases(Path(cases))
+    target = app.agent(agent)
+    responder = app.responder(model)
+    responder.warm_up(target)
+    with TerminalProgress(err_console) as progress:
+        progress.stage(f"evaluating {agent} on {len(loaded)} cases", len(loaded))
+
+        def on_case(result: Any) -> None:
+            progress.advance(1)
+            if not as_json and not result.passed:
+                err_console.print(f"[red]FAIL[/red] {result.case.question}: {'; '.join(result.reasons)}", highlight=False)
+
+        report = evaluate(responder, app.store, target, loaded, app.settings.timezone, on_case)
+    if as_json:
+        _echo_json(report)
+    else:
+        table = Table("metric", "value")
+        low, high = report["accuracy_ci"]
+        table.add_row("accuracy", f"{report['accuracy']:.1%} ({report['passed']}/{report['cases_total']}), "
+                                  f"95% CI {low:.1%}–{high:.1%}")
+        table.add_row("unsupported-fact rate", f"{report['unsupported_fact_rate']:.1%}")
+        table.add_row("decline precision / recall", f"{report['decline_precision']:.0%} / {report['decline_recall']:.0%}")
+        table.add_row("first text p50 / p95", f"{report['first_text_p50_s']:.2f} s / {report['first_text_p95_s']:.2f} s")
+        table.add_row("full answer p50 / p95", f"{report['latency_p50_s']:.2f} s / {report['latency_p95_s']:.2f} s")
+        for category, counts in report["by_category"].items():
+            table.add_row(f"  {category}", f"{counts['passed']}/{counts['total']}")
+        out_console.print(table)
+        if report["note"]:
+            err_console.print(report["note"], highlight=False)
+    if report["passed"] < report["cases_total"]:
+        sys.exit(1)
+
+
+@cli.group()
+def models() -> None:
+    """The answer models that ship in Python packages."""
+
+
+@models.command("list")
+@json_flag()
+@click.pass_context
+@handled
+def models_list(ctx: click.Context, as_json: bool) -> None:
+    """Show the packaged models and whether they are installed."""
+    from ..errors import NotFound
+    from ..llm.packaged import MODELS, part_files
+
+    rows = []
+    for model in MODELS.values():
+        try:
+            part_files(model)
+            installed = True
+        except NotFound:
+            installed = False
+        rows.append({"name": model.name, "installed": installed, "size_mb": round(model.size / 1e6),
+                     "sha256": model.sha256, "description": model.description, "install": model.pip,
+                     "default": model.name == _app(ctx).settings.model})
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table("name", "installed", "MB", "description")
+    for row in rows:
+        table.add_row(row["name"] + (" (default)" if row["default"] else ""), "yes" if row["installed"] else "no",
+                      str(row["size_mb"]), row["description"])
+    out_console.print(table)
+
+
+@models.command("prepare")
+@click.argument("name", required=False)
+@click.pass_context
+@handled
+def models_prepare(ctx: click.Context, name: str | None) -> None:
+    """Assemble and verify a packaged model now (otherwise done on first use)."""
+    from ..llm.packaged import resolve_model_path
+
+    app = _app(ctx)
+    path = resolve_model_path(name or app.settings.model, app.settings.home / "models")
+    click.echo(f"{name or app.settings.model}: {path}")
+
+
 def main() -> None:
     cli(prog_name="frontdesk")
 
