@@ -6,5 +6,5 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script, args in (("search_quality.py", []), ("ingest_documents.py", []), ("catalog_scale.py", [])):
+for script, args in (("search_quality.py", []), ("ingest_documents.py", []), ("catalog_scale.py", []), ("answers.py", [])):
     subprocess.run([sys.executable, str(HERE / script), *args], check=True)

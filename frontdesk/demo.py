@@ -1,4 +1,4 @@
-"""The README's main job: set up the sample business as an agent and search its knowledge.
+"""The README's main job: set up the sample business as an agent and let it answer questions.
 
 ``make demo`` runs this. It keeps its data in ``$FRONTDESK_HOME`` if set, else in
 ``./.frontdesk-demo``, so trying the demo never touches a real installation.
@@ -12,18 +12,20 @@ from pathlib import Path
 
 import click
 
+from .answer import Responder
 from .app import Frontdesk
 from .config import Settings
+from .domain import Agent
 from .errors import NotFound
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "harbor-coffee"
 AGENT = "harbor-coffee"
 EXAMPLES = (
-    "espresso machine under 500 euros",
-    "Kaffee für Filter",
-    "how much is shipping to Austria?",
-    "Wann habt ihr am Samstag geöffnet?",
-    "red V60 dripper in stock",
+    "Do you have an espresso machine under 500 euros?",
+    "How much is the Colombia Huila 250 g?",
+    "Habt ihr am 25. Dezember geöffnet?",
+    "When is the next barista course?",
+    "Who won yesterday's football match?",
 )
 
 
@@ -41,27 +43,35 @@ def main() -> None:
         summaries = [app.add_source(AGENT, str(SAMPLE / name)) for name in ("site", "faq.csv", "catalog.csv")]
     for s in summaries:
         click.echo(f"  {s.location}: " + ", ".join(f"{n} {k}" for k, n in s.counts().items()))
-    for query in EXAMPLES:
-        show(app, query)
+    click.echo(f"Loading the answer model {app.settings.model} (first run assembles it from its packages) …")
+    responder = app.responder()
+    agent = app.agent(AGENT)
+    responder.warm_up(agent)
+    for question in EXAMPLES:
+        converse(responder, agent, question, None)
     if sys.stdin.isatty():
-        click.echo("\nSearch the agent's knowledge yourself (empty line to quit).")
+        conversation = app.start_conversation(AGENT, "demo")
+        click.echo("\nNow ask the agent yourself, in English or German (empty line to quit).")
         while True:
-            query = click.prompt("search", default="", show_default=False)
-            if not query.strip():
+            question = click.prompt("you", default="", show_default=False)
+            if not question.strip():
                 break
-            show(app, query)
-    click.echo(f"\nNext: `frontdesk --home {home} search {AGENT} \"your question\" --json`")
+            converse(responder, agent, question, conversation)
+    click.echo(f"\nNext: `frontdesk --home {home} chat {AGENT}` or `frontdesk --home {home} ask {AGENT} \"...\" --json`")
     app.close()
 
 
-def show(app: Frontdesk, query: str) -> None:
-    click.echo(f"\n> {query}")
-    for hit in app.search(AGENT, query, 3):
-        data = hit.to_json()
-        if data["kind"] == "product":
-            click.echo(f"  [product] {data['title']}: {data['price']} {data['currency']}, {data['availability']}")
+def converse(responder: Responder, agent: Agent, question: str, conversation: int | None) -> None:
+    click.echo(f"\n> {question}\n", nl=False)
+    for event, value in responder.stream(agent, question, conversation):
+        if event == "delta":
+            click.echo(value, nl=False)
         else:
-            click.echo(f"  [{Path(data['url']).name}] {data['snippet'][:140]}")
+            click.echo()
+            for citation in value.citations:
+                click.echo(f"    [{citation['n']}] {citation['title']} (as of {citation['as_of']})")
+            if value.handoff:
+                click.echo("    (a person from the team is offered)")
 
 
 if __name__ == "__main__":

@@ -403,6 +403,7 @@ class Responder:
                                    max_tokens=self.settings.max_answer_tokens)
         buffer = ""
         emitted = 0
+        said: list[str] = []
         try:
             for piece in stream:
                 buffer += piece
@@ -421,6 +422,9 @@ class Responder:
                         if emitted == 0:
                             yield "problems", verdict
                         return
+                    if _repeats(sentence, said, plan.question):
+                        continue
+                    said.append(_clean(sentence))
                     emitted += 1
                     yield "sentence", _clean(sentence)
             if buffer.strip():
@@ -433,7 +437,7 @@ class Responder:
                     if emitted == 0:
                         yield "problems", verdict
                     return
-                if verdict is not None:
+                if verdict is not None and not _repeats(buffer, said, plan.question):
                     emitted += 1
                     yield "sentence", _clean(buffer)
             if emitted == 0:
@@ -488,6 +492,12 @@ class Responder:
             if other.fields.get("price") and other.fields["price"] not in answer:
                 lines.append(phrases.product_card(plan.language, other.item.title, other.fields))
         return " ".join(lines)
+
+
+def _repeats(sentence: str, said: list[str], question: str) -> bool:
+    """A sentence already said, or the question echoed back: small models loop."""
+    text = _clean(sentence).casefold()
+    return text in (s.casefold() for s in said) or text == question.strip().casefold()
 
 
 def _strong(plan: Plan) -> bool:

@@ -22,6 +22,8 @@ PROMISES = {
 }
 #: "Everything is free": a promise about all of the shop needs a source that says it of all of the shop.
 _SWEEPING = re.compile(r"\b(?:everything|all (?:products|items|orders|of it)|anything|alles|sämtliche|jede[nrs]? artikel)\b")
+#: The prompt's own labels in an answer: the model is reciting its instructions, not answering.
+_PROMPT_ECHO = re.compile(r"\b(?:SOURCES|FACTS|QUESTION|EARLIER QUESTION|NO_ANSWER)\b|system prompt|\bPersona:")
 #: Capitalised words an English answer may use without a source.
 _COMMON = {
     "i", "we", "you", "our", "yes", "no", "sorry", "unfortunately", "however", "please", "thank", "thanks",
@@ -90,11 +92,13 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
         if re.search(rf"\b{word}", lowered):
             if not any(s in known for s in synonyms):
                 problems.append(f"promise '{word}'")
-            elif _SWEEPING.search(lowered) and not _SWEEPING.search(known):
+            elif _SWEEPING.search(lowered) and not _SWEEPING.search(_casefold(evidence)):
                 problems.append(f"sweeping promise '{word}'")
     if language == "en":
         problems.extend(f"name {w}" for w in _unknown_names(scrubbed, known))
     problems.extend(contradictions(scrubbed, evidence))
+    if _PROMPT_ECHO.search(answer):
+        problems.append("prompt echo")
     return problems
 
 
@@ -137,6 +141,7 @@ def _unknown_names(answer: str, known: str) -> list[str]:
     for sentence in re.split(r"(?<=[.!?:])\s+|\n+", answer):
         words = re.findall(r"[^\W\d_][\w'’-]*", sentence)
         for word in words[1:]:
+            word = word.rstrip("'’")
             if word[0].isupper() and _casefold(word) not in _COMMON and _casefold(word) not in known:
                 unknown.append(word)
     return unknown
