@@ -12,10 +12,9 @@ from pathlib import Path
 
 import click
 
-from .answer import Responder
 from .app import Frontdesk
+from .cli.talk import converse
 from .config import Settings
-from .domain import Agent
 from .errors import NotFound
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "harbor-coffee"
@@ -48,7 +47,7 @@ def main() -> None:
     agent = app.agent(AGENT)
     responder.warm_up(agent)
     for question in EXAMPLES:
-        converse(responder, agent, question, None)
+        converse(responder, agent, question, None, prefix=f"\n> {question}\n")
     if sys.stdin.isatty():
         conversation = app.start_conversation(AGENT, "demo")
         click.echo("\nNow ask the agent yourself, in English or German (empty line to quit).")
@@ -56,22 +55,9 @@ def main() -> None:
             question = click.prompt("you", default="", show_default=False)
             if not question.strip():
                 break
-            converse(responder, agent, question, conversation)
+            converse(responder, agent, question, conversation, prefix=f"{AGENT}> ")
     click.echo(f"\nNext: `frontdesk --home {home} chat {AGENT}` or `frontdesk --home {home} ask {AGENT} \"...\" --json`")
     app.close()
-
-
-def converse(responder: Responder, agent: Agent, question: str, conversation: int | None) -> None:
-    click.echo(f"\n> {question}\n", nl=False)
-    for event, value in responder.stream(agent, question, conversation):
-        if event == "delta":
-            click.echo(value, nl=False)
-        else:
-            click.echo()
-            for citation in value.citations:
-                click.echo(f"    [{citation['n']}] {citation['title']} (as of {citation['as_of']})")
-            if value.handoff:
-                click.echo("    (a person from the team is offered)")
 
 
 if __name__ == "__main__":

