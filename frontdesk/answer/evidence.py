@@ -159,9 +159,11 @@ def product_facts(item: StoredItem, language: str) -> tuple[str, dict[str, str]]
 
 
 def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.ndarray,
-                     vectors: SentenceVectors, per_passage: int = 2, upcoming_after: date | None = None) -> Evidence | None:
+                     vectors: SentenceVectors, per_passage: int = 2, upcoming_after: date | None = None,
+                     wants_figure: bool = False) -> Evidence | None:
     """The passage's best sentences for the question; with ``upcoming_after`` (a "when" question),
-    sentences that give a date still to come are preferred."""
+    sentences that give a date still to come are preferred; with ``wants_figure`` (where, how much,
+    how long), sentences that hold a number (an address, a price, a duration)."""
     lines = split_sentences(item.text)
     if not lines:
         return None
@@ -176,6 +178,8 @@ def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.nda
         coverage = matcher.coverage(sentence, context)
         if upcoming_after is not None and any(m.day >= upcoming_after for m in find_dates(sentence, upcoming_after, future_bias=False)):
             coverage = min(1.0, coverage + 0.5)
+        if wants_figure and re.search(r"\d", sentence):
+            sim += 0.3
         scored.append((coverage, float(sim), i))
     scored.sort(key=lambda t: -(t[0] + 0.5 * t[1]))
     best = scored[0]

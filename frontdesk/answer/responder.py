@@ -53,7 +53,7 @@ MIN_COVERAGE = 0.5  # share of the question's words found in one piece of eviden
 MIN_COVERAGE_WITH_SIMILARITY = 0.25
 MIN_SIMILARITY = 0.45  # cosine of question and evidence, multilingual encoder
 MIN_SIMILARITY_CROSS_LANGUAGE = 0.5
-MAX_PASSAGES = 3
+MAX_PASSAGES = 2
 MAX_PRODUCTS = 3
 MAX_INSTRUCTIONS = 2000  # characters of the agent's instructions that go into the prompt
 _FOLLOW_UP = re.compile(r"^\s*(?:and|und|what about|how about|und wie|und was|wie wäre|also|ok(?:ay)?,?)\b", re.I)
@@ -68,7 +68,7 @@ _HANDOFF = re.compile(
 PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have "
                  "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen")
 _REFERENCE = re.compile(r"\b(?:it|its|that one|this one|them|they|those|es|ihn|dieses?n?|davon|dazu|den|das)\b", re.I)
-_QUANTITY = re.compile(r"\b(?:how much|how many|how long|when|what time|hours|price|cost|costs|wie viel|wieviel|"
+_QUANTITY = re.compile(r"\b(?:where|wo|address|adresse|how much|how many|how long|when|what time|hours|price|cost|costs|wie viel|wieviel|"
                        r"wie lange|wann|uhrzeit|öffnungszeiten|preis|kostet|kosten|geöffnet|open)\b", re.I)
 _WHEN = re.compile(r"\b(?:when|next|upcoming|wann|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|termin\w*|dates?)\b", re.I)
 #: Words that tip a short question towards English or German before statistics are asked.
@@ -128,6 +128,10 @@ class Plan:
     previous: Turn
     today: date
 
+    @property
+    def time_relevant(self) -> bool:
+        """Whether the date facts help: a "when" question, a named day, or dates in the evidence."""
+        return len(self.facts) > 1 or _WHEN.search(self.question) is not None
 
 class Responder:
     def __init__(self, store: KnowledgeStore, engine: SearchEngine, settings: Settings,
@@ -294,7 +298,8 @@ class Responder:
         passages: list[Evidence] = []
         for hit in hits:
             if hit.item.kind == "document" and len(passages) < 6:
-                evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming)
+                evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming,
+                                            wants_figure=_QUANTITY.search(question) is not None)
                 if evidence is not None:
                     passages.append(evidence)
         passages.sort(key=lambda e: -e.score)
@@ -382,7 +387,9 @@ class Responder:
         system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
         sources = [f"[{e.number}] {e.label()}: {e.text()}" for e in documents]
         sources += [f"[{e.number}] {e.text()}" for e in products]
-        parts = ["SOURCES:", *sources, "FACTS: " + " ".join(plan.facts)]
+        parts = ["SOURCES:", *sources]
+        if plan.time_relevant:
+            parts.append("FACTS: " + " ".join(plan.facts))
         if plan.previous.question and plan.search_query != plan.question:
             parts.append(f"EARLIER QUESTION: {plan.previous.question}")
         parts.append(f"QUESTION: {plan.question}")
