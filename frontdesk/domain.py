@@ -28,6 +28,22 @@ def effective_price(fields: dict[str, Any], now: datetime) -> str | None:
     return fields.get("price")
 
 
+def product_fields(fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A product's structured fields as search hits and answers show them; ``price`` is the effective one."""
+    return {
+        "price": effective_price(fields, now),
+        "regular_price": fields.get("price"),
+        "sale_price": fields.get("sale_price"),
+        "currency": fields.get("currency"),
+        "availability": fields.get("availability"),
+        "link": fields.get("link"),
+        "image_link": fields.get("image_link"),
+        "brand": fields.get("brand"),
+        "item_group_id": fields.get("item_group_id"),
+        "options": fields.get("options", {}),
+    }
+
+
 def _within(now: datetime, start: str | None, end: str | None) -> bool:
     def parse(value: str) -> datetime:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -169,21 +185,7 @@ class Hit:
             "source_id": item.source_id,
         }
         if item.kind == "product":
-            f = item.fields
-            out.update(
-                {
-                    "price": effective_price(f, utcnow()),
-                    "regular_price": f.get("price"),
-                    "sale_price": f.get("sale_price"),
-                    "currency": f.get("currency"),
-                    "availability": f.get("availability"),
-                    "link": f.get("link"),
-                    "image_link": f.get("image_link"),
-                    "brand": f.get("brand"),
-                    "item_group_id": f.get("item_group_id"),
-                    "options": f.get("options", {}),
-                }
-            )
+            out.update(product_fields(item.fields, utcnow()))
         else:
             out.update({"url": item.url, "snippet": self.snippet})
         return out

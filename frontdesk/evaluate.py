@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -145,7 +146,8 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
         answer = responder.answer(agent, turn, conversation, now=now)
     assert answer is not None
     reasons = check(case, answer)
-    facts = " ".join(date_facts(case.question, corpus, (case.today or now.date()), answer.language))
+    today = now.astimezone(ZoneInfo(timezone)).date()  # the day the responder answered on
+    facts = " ".join(date_facts(case.question, corpus, today, answer.language))
     unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
                                      language=answer.language)
     if unsupported:

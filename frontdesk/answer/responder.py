@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from ..config import Settings
-from ..domain import Agent, StoredItem, effective_price, utcnow
+from ..domain import Agent, StoredItem, product_fields, utcnow
 from ..embed import get_embedder
 from ..errors import InvalidInput
 from ..llm import ChatModel
@@ -287,6 +287,7 @@ class Responder:
             _FOLLOW_UP.match(question) is not None
             or (_REFERENCE.search(question) is not None and len(content_words(question)) <= 4))
         search_query = f"{previous.question} {question}" if follow_up else question
+        product_follow_up = follow_up and bool(previous.product_ids)
         hits = self.engine.search(agent, search_query, limit=12)
 
         vectors = self._sentence_vectors(agent.embedder)
@@ -295,11 +296,12 @@ class Responder:
         matcher = Matcher(wording, list(dict.fromkeys([language, *languages])))
         today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
         upcoming = today if _WHEN.search(question) else None
+        wants_figure = _QUANTITY.search(question) is not None
         passages: list[Evidence] = []
         for hit in hits:
             if hit.item.kind == "document" and len(passages) < 6:
                 evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming,
-                                            wants_figure=_QUANTITY.search(question) is not None)
+                                            wants_figure=wants_figure)
                 if evidence is not None:
                     passages.append(evidence)
         passages.sort(key=lambda e: -e.score)
@@ -307,17 +309,16 @@ class Responder:
             passages = [e for e in passages if e.score >= 0.7 * passages[0].score][:MAX_PASSAGES]
 
         product_items = [hit.item for hit in hits if hit.item.kind == "product"]
-        if follow_up and previous.product_ids:
+        if product_follow_up:
             product_items = self._follow_up_products(previous.product_ids, product_items, question, view.facets)
         products = self._product_evidence(product_items, matcher, question_vector, vectors, language)
 
         best_passage = passages[0].score if passages else 0.0
         best_product = products[0].score if products else 0.0
-        intent = _PRODUCT_INTENT.search(question) is not None or (follow_up and bool(previous.product_ids))
+        intent = _PRODUCT_INTENT.search(question) is not None
         named = max((matcher.coverage(f"{e.item.title} {e.item.text[:300]}") for e in products), default=0.0)
         show_products = bool(products) and (
-            (follow_up and bool(previous.product_ids))
-            or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
+            product_follow_up or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
         if show_products:
             passages = [e for e in passages if e.score >= 0.7 * best_product]
         chosen = passages + (products if show_products else [])
@@ -326,7 +327,7 @@ class Responder:
 
         facts = date_facts(question, chosen[0].text() if chosen else "", today, language)
         handoff_asked = _HANDOFF.search(question) is not None
-        answerable = self._answerable(chosen, language, languages, follow_up and bool(previous.product_ids))
+        answerable = self._answerable(chosen, language, languages, product_follow_up)
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
                     show_products, previous, today)
 
@@ -408,46 +409,36 @@ class Responder:
         allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
         stream = self.model.stream(self.messages(agent, plan, documents, products),
                                    max_tokens=self.settings.max_answer_tokens)
-        buffer = ""
-        emitted = 0
         said: list[str] = []
-        try:
+
+        def sentences() -> Iterator[str]:
+            """The model's finished sentences; none once it says NO_ANSWER."""
+            buffer = ""
             for piece in stream:
                 buffer += piece
-                if NO_ANSWER.startswith(buffer.strip()[: len(NO_ANSWER)]) and len(buffer.strip()) < len(NO_ANSWER):
+                stripped = buffer.strip()
+                if len(stripped) < len(NO_ANSWER) and NO_ANSWER.startswith(stripped):
                     continue
                 if NO_ANSWER in buffer[:40]:
-                    if emitted == 0:
-                        yield "declined", None
                     return
                 while (match := _SENTENCE_END.search(buffer)) is not None:
                     sentence, buffer = buffer[: match.start()], buffer[match.end():]
-                    verdict = self._check(sentence, evidence_text, allow, plan.language, dates_ok, prices)
-                    if verdict is None:
-                        continue
-                    if verdict:
-                        if emitted == 0:
-                            yield "problems", verdict
-                        return
-                    if _repeats(sentence, said, plan.question):
-                        continue
-                    said.append(_clean(sentence))
-                    emitted += 1
-                    yield "sentence", _clean(sentence)
-            if buffer.strip():
-                if NO_ANSWER in buffer:
-                    if emitted == 0:
-                        yield "declined", None
-                    return
-                verdict = self._check(buffer, evidence_text, allow, plan.language, dates_ok, prices)
+                    yield sentence
+            if buffer.strip() and NO_ANSWER not in buffer:
+                yield buffer
+
+        try:
+            for sentence in sentences():
+                verdict = self._check(sentence, evidence_text, allow, plan.language, plan.today, dates_ok, prices)
                 if verdict:
-                    if emitted == 0:
+                    if not said:
                         yield "problems", verdict
                     return
-                if verdict is not None and not _repeats(buffer, said, plan.question):
-                    emitted += 1
-                    yield "sentence", _clean(buffer)
-            if emitted == 0:
+                if verdict is None or _repeats(sentence, said, plan.question):
+                    continue
+                said.append(_clean(sentence))
+                yield "sentence", said[-1]
+            if not said:
                 yield "declined", None
         finally:
             close = getattr(stream, "close", None)
@@ -462,7 +453,7 @@ class Responder:
         return days | {m.day for m in question_days(plan.question, today)}
 
     @staticmethod
-    def _check(sentence: str, evidence: str, allow: str, language: str,
+    def _check(sentence: str, evidence: str, allow: str, language: str, today: date,
                dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None) -> list[str] | None:
         """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
         text = _clean(sentence)
@@ -471,7 +462,6 @@ class Responder:
         problems = unsupported_claims(text, evidence, allow=allow, language=language)
         problems += price_mismatches(text, prices or [])
         if dates_ok is not None:
-            today = min(dates_ok) if dates_ok else date.today()
             problems += [f"date {m.text}" for m in find_dates(text, today, future_bias=False) if m.day not in dates_ok]
         return problems
 
@@ -525,8 +515,5 @@ def _citation(evidence: Evidence) -> dict[str, Any]:
 
 
 def _product(item: StoredItem) -> dict[str, Any]:
-    f = item.fields
-    return {"id": item.key, "title": item.title, "price": effective_price(f, utcnow()),
-            "regular_price": f.get("price"), "sale_price": f.get("sale_price"), "currency": f.get("currency"),
-            "availability": f.get("availability"), "link": f.get("link"), "image_link": f.get("image_link"),
-            "options": f.get("options", {}), "as_of": item.last_seen.date().isoformat()}
+    return {"id": item.key, "title": item.title, **product_fields(item.fields, utcnow()),
+            "as_of": item.last_seen.date().isoformat()}

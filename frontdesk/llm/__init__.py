@@ -24,10 +24,6 @@ class ChatModel(Protocol):
         ...
 
 
-def complete(model: ChatModel, messages: list[Message], *, max_tokens: int, temperature: float = 0.0) -> str:
-    return "".join(model.stream(messages, max_tokens=max_tokens, temperature=temperature))
-
-
 _loaded: dict[tuple[str, ...], ChatModel] = {}
 
 
@@ -55,4 +51,4 @@ def get_model(settings: Settings, name: str | None = None) -> ChatModel:
     return model
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "complete", "get_model", "resolve_model_path"]
+__all__ = ["DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "get_model", "resolve_model_path"]

@@ -93,16 +93,6 @@ def part_files(model: PackagedModel) -> list[Path]:
     return [path for _, path in found if path is not None]
 
 
-def sha256_of(paths: list[Path]) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    for path in paths:
-        with path.open("rb") as handle:
-            while chunk := handle.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-    return size, digest.hexdigest()
-
-
 def resolve_model_path(name_or_path: str, models_dir: Path) -> Path:
     """A GGUF path for a packaged model name (assembling it on first use) or a file path."""
     model = MODELS.get(name_or_path)
