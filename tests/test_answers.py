@@ -128,3 +128,35 @@ def test_persona_and_instructions_reach_the_prompt(sample: Frontdesk, home: Path
     plan = responder._plan(agent, "Where is your café?", responder._previous_turn(None), utcnow())
     system = responder.messages(agent, plan, plan.evidence, [])[0]["content"]
     assert "Ahoy, a pirate barista." in system and "customer service rules" in system
+
+
+class ScriptedModel:
+    """A model that writes what it is told to: a stand-in for a model that makes things up,
+    which a real model cannot be made to do on demand."""
+
+    name = "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
+        yield from self.reply.split(" ")[:1]
+        for word in self.reply.split(" ")[1:]:
+            yield " " + word
+
+
+@pytest.mark.parametrize(("question", "lie", "truth"), [
+    ("How much does shipping within Germany cost?", "Shipping within Germany costs 2.50 EUR.", "4.90"),
+    ("Are you open on 25 December?", "Yes, we are open on 25 December.", "closed"),
+    ("Is everything in your shop free?", "Yes, everything in our shop is free.", None),
+])
+def test_a_lying_model_never_reaches_the_customer(sample: Frontdesk, question: str, lie: str, truth: str | None) -> None:
+    from frontdesk.answer import Responder
+
+    responder = Responder(sample.store, sample.search_engine, sample.settings, ScriptedModel(lie))
+    answer = responder.answer(sample.agent(AGENT), question)
+    assert lie not in answer.answer and answer.problems
+    if truth is None:
+        assert answer.grounded is False and answer.handoff is True
+    else:
+        assert answer.mode == "evidence" and truth in answer.answer
