@@ -5,13 +5,18 @@ The CLI, and later the HTTP server and the messaging webhooks, are thin clients 
 
 from __future__ import annotations
 
+import functools
+import re
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
+from . import auth
 from .answer import Answer, Responder
 from .config import Settings
-from .domain import Agent, Hit, Source, SourceKind, SyncSummary
+from .domain import Agent, ApiKey, Conversation, Hit, Source, SourceKind, SyncSummary, User, utcnow
 from .embed import EMBEDDERS
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound, UserError
 from .ingest.pipeline import Ingestor, Progress
 from .llm import get_model
 from .search.engine import SearchEngine
@@ -87,3 +92,116 @@ class Frontdesk:
     def ask(self, agent_name: str, question: str, *, conversation_id: int | None = None,
             model: str | None = None) -> Answer:
         return self.responder(model).answer(self.agent(agent_name), question, conversation_id)
+
+    # conversations with customers, and the people who take them over
+    def conversation(self, conversation_id: int, agent: Agent | None = None) -> Conversation:
+        """The conversation, which must belong to ``agent`` when one is given (tenant isolation)."""
+        conversation = self.store.get_conversation(conversation_id)
+        if agent is not None and conversation.agent_id != agent.id:
+            raise NotFound(f"no conversation {conversation_id}")
+        return conversation
+
+    def chat(self, agent: Agent, conversation_id: int, text: str, *,
+             model: str | None = None) -> Iterator[tuple[str, Any]]:
+        """One customer message: ``("delta", text)``... then ``("done", Answer)`` from the agent,
+        or only ``("held", Conversation)`` while a person owns the conversation (the agent is silent)."""
+        conversation = self.conversation(conversation_id, agent)
+        if conversation.status == "human":
+            if not text.strip():
+                raise InvalidInput("the message is empty")
+            self.store.add_message(conversation.id, "user", text.strip(), {"held": True})
+            yield "held", conversation
+            return
+        for event, value in self.responder(model).stream(agent, text, conversation.id):
+            if event == "done" and value.handoff and conversation.status == "bot":
+                self.store.set_conversation_status(conversation.id, "waiting", None)
+            yield event, value
+
+    def take_over(self, conversation_id: int, person: str, agent: Agent | None = None) -> Conversation:
+        conversation = self.conversation(conversation_id, agent)
+        if conversation.status == "human" and conversation.owner != person:
+            raise UserError(f"{conversation.owner} already owns conversation {conversation_id}")
+        self.store.set_conversation_status(conversation.id, "human", person)
+        return self.conversation(conversation_id)
+
+    def reply_as(self, conversation_id: int, person: str, text: str, agent: Agent | None = None) -> int:
+        conversation = self.conversation(conversation_id, agent)
+        if conversation.status != "human" or conversation.owner != person:
+            raise UserError(f"take over conversation {conversation_id} before replying in it")
+        if not text.strip():
+            raise InvalidInput("the reply is empty")
+        return self.store.add_message(conversation.id, "human", text.strip(), {"by": person})
+
+    def hand_back(self, conversation_id: int, agent: Agent | None = None) -> Conversation:
+        conversation = self.conversation(conversation_id, agent)
+        self.store.set_conversation_status(conversation.id, "bot", None)
+        return self.conversation(conversation_id)
+
+    # API keys and console users
+    def create_api_key(self, agent_name: str | None = None, label: str = "") -> tuple[str, ApiKey]:
+        """A new key, returned once in clear; only its hash is stored."""
+        agent_id = self.agent(agent_name).id if agent_name else None
+        new = auth.new_api_key()
+        return new.key, self.store.create_api_key(new.prefix, new.hash, agent_id, label)
+
+    def authenticate(self, presented: str) -> ApiKey | None:
+        prefix = auth.key_prefix(presented)
+        key = self.store.find_api_key(prefix) if prefix else None
+        if key is None or key.revoked_at is not None or not auth.key_matches(presented, key.hash):
+            return None
+        if key.last_used_at is None or utcnow() - key.last_used_at > timedelta(minutes=1):
+            self.store.touch_api_key(key.id)
+        return key
+
+    def create_user(self, name: str, password: str) -> User:
+        if not re.match(r"^[\w.@+-]{1,100}$", name):
+            raise InvalidInput(f"user name {name!r} is not valid: 1-100 letters, digits or . @ + - _")
+        return self.store.create_user(name, auth.hash_password(_checked_password(password)))
+
+    def set_password(self, name: str, password: str) -> None:
+        self.store.set_user_password(name, auth.hash_password(_checked_password(password)))
+
+    def login(self, name: str, password: str, hours: int = 12) -> tuple[str, str] | None:
+        """A new session token and its CSRF token, or None for a wrong name or password."""
+        try:
+            user = self.store.get_user(name)
+        except NotFound:
+            auth.verify_password(password, _dummy_hash())  # same work either way: no user enumeration by timing
+            return None
+        if not auth.verify_password(password, user.password_hash):
+            return None
+        token, csrf = auth.new_token(), auth.new_token()
+        self.store.create_session(auth.digest(token), user.id, csrf, utcnow() + timedelta(hours=hours))
+        return token, csrf
+
+    def session(self, token: str) -> tuple[User, str] | None:
+        return self.store.get_session(auth.digest(token)) if token else None
+
+    def logout(self, token: str) -> None:
+        self.store.delete_session(auth.digest(token))
+
+
+def _checked_password(password: str) -> str:
+    if len(password) < 8:
+        raise InvalidInput("the password must have at least 8 characters")
+    return password
+
+
+def checked_origins(origins: list[str] | tuple[str, ...]) -> list[str]:
+    """Web origins as an agent's ``allowed_origins`` keeps them; anything else is an error naming it."""
+    clean = []
+    for origin in origins:
+        origin = origin.strip().rstrip("/")
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise InvalidInput(f"allowed origin {origin!r} is not an origin like https://shop.example "
+                               "(scheme, host and optional port, no path) or *")
+        clean.append(origin)
+    return clean
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return auth.hash_password("not a real password")

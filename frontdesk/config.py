@@ -63,6 +63,18 @@ class Settings:
     max_answer_tokens: int = 200
     #: The business's time zone (IANA name), for "today", opening hours and dates in answers.
     timezone: str = "Europe/Berlin"
+    #: Address ``frontdesk serve`` listens on (``0.0.0.0`` for every interface).
+    host: str = "127.0.0.1"
+    #: Port ``frontdesk serve`` listens on.
+    port: int = 8000
+    #: Most answers the server streams at once; beyond it, requests get 503 and Retry-After.
+    max_streams: int = 256
+    #: Messages per minute one visitor (client address) may send to an agent's public web chat.
+    widget_rate: int = 20
+    #: Largest JSON request body, in kilobytes (file uploads are bounded by ``max_file_mb``).
+    max_body_kb: int = 1024
+    #: Proxy addresses whose X-Forwarded-For / X-Forwarded-Proto headers are trusted (comma-separated, ``*`` for any).
+    trusted_proxies: str = "127.0.0.1"
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

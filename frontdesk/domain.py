@@ -60,6 +60,8 @@ class Agent:
     instructions: str
     embedder: str
     created_at: datetime
+    #: Web origins (``https://shop.example``) whose pages may embed the agent's public chat; ``*`` allows any.
+    allowed_origins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,3 +191,46 @@ class Hit:
         else:
             out.update({"url": item.url, "snippet": self.snippet})
         return out
+
+
+ConversationStatus = Literal["bot", "waiting", "human"]
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A conversation with one customer on one channel.
+
+    ``status``: ``bot`` (the agent answers), ``waiting`` (the customer asked for a person or the
+    agent could not help; it still answers), ``human`` (``owner`` has taken over; the agent is silent).
+    """
+
+    id: int
+    agent_id: int
+    channel: str
+    external_id: str | None
+    status: ConversationStatus
+    owner: str | None
+    created_at: datetime
+    updated_at: datetime
+    secret_hash: str | None = None
+    messages: int = 0
+    preview: str = ""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    id: int
+    prefix: str
+    hash: str
+    agent_id: int | None
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    password_hash: str

@@ -14,12 +14,13 @@ from rich.console import Console
 from rich.table import Table
 
 from .. import __version__
-from ..app import Frontdesk
+from ..app import Frontdesk, checked_origins
 from ..config import Settings
 from ..domain import SOURCE_KINDS, SyncSummary
 from ..embed import EMBEDDERS
 from ..errors import FrontdeskError
 from ..log import configure
+from ..views import agent_json, source_json
 from .progress import TerminalProgress
 from .talk import converse, print_sources
 
@@ -113,11 +114,18 @@ def agents_create(ctx: click.Context, name: str, persona: str, instructions: str
 @click.option("--persona", help="New persona.")
 @click.option("--instructions", help="New instructions.")
 @click.option("--instructions-file", type=click.File("r", encoding="utf-8"), help="Read the instructions from a file.")
+@click.option("--allow-origin", "allow_origins", multiple=True, metavar="ORIGIN",
+              help="A web site that may embed the agent's chat (https://shop.example; * for any). Repeatable; "
+                   "replaces the list.")
+@click.option("--no-origins", is_flag=True, help="No web site may embed the agent's chat.")
 @click.pass_context
 @handled
-def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions: str | None, instructions_file: Any) -> None:
-    """Change the persona or instructions of NAME."""
-    _app(ctx).store.update_agent(name, persona=persona, instructions=_read_text_option(instructions, instructions_file))
+def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions: str | None, instructions_file: Any,
+                allow_origins: tuple[str, ...], no_origins: bool) -> None:
+    """Change the persona, instructions or allowed web origins of NAME."""
+    origins = [] if no_origins else (checked_origins(allow_origins) if allow_origins else None)
+    _app(ctx).store.update_agent(name, persona=persona, instructions=_read_text_option(instructions, instructions_file),
+                                 allowed_origins=origins)
     click.echo(f"updated agent {name}")
 
 
@@ -128,8 +136,7 @@ def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions
 def agents_list(ctx: click.Context, as_json: bool) -> None:
     """List agents."""
     app = _app(ctx)
-    rows = [{"name": a.name, "embedder": a.embedder, "created_at": a.created_at.isoformat(),
-             **app.store.agent_stats(a.id)} for a in app.store.list_agents()]
+    rows = [agent_json(a, app.store) for a in app.store.list_agents()]
     if as_json:
         _echo_json(rows)
         return
@@ -241,10 +248,7 @@ def sources_add(ctx: click.Context, agent: str, locations: tuple[str, ...], kind
 @handled
 def sources_list(ctx: click.Context, agent: str, as_json: bool) -> None:
     """List AGENT's sources with their last sync."""
-    rows = [{"id": s.id, "kind": s.kind, "location": s.location, "options": s.options,
-             "sync_interval": s.sync_interval, "last_synced_at": s.last_synced_at.isoformat() if s.last_synced_at else None,
-             "last_status": s.last_status, "last_summary": s.last_summary, "last_errors": s.last_errors}
-            for s in _app(ctx).sources(agent)]
+    rows = [source_json(s) for s in _app(ctx).sources(agent)]
     if as_json:
         _echo_json(rows)
         return
@@ -446,6 +450,119 @@ def models_prepare(ctx: click.Context, name: str | None) -> None:
     app = _app(ctx)
     path = resolve_model_path(name or app.settings.model, app.settings.home / "models")
     click.echo(f"{name or app.settings.model}: {path}")
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1; FRONTDESK_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 8000; FRONTDESK_PORT).")
+@click.option("--no-warm-up", is_flag=True, help="Load the answer model at the first question, not at start.")
+@click.pass_context
+@handled
+def serve(ctx: click.Context, host: str | None, port: int | None, no_warm_up: bool) -> None:
+    """Serve the HTTP API, the OpenAI-compatible API, the web chat and the console."""
+    import uvicorn
+
+    from ..server import create_app
+
+    app = _app(ctx)
+    settings = Settings.from_env(home=str(app.settings.home), host=host, port=port)
+    web = create_app(settings, app, warm_up=not no_warm_up)
+    err_console.print(f"frontdesk {__version__} on http://{settings.host}:{settings.port}  "
+                      f"(console: /console/, API docs: /docs, data: {settings.home})", highlight=False)
+    uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, server_header=False,
+                timeout_graceful_shutdown=10)
+
+
+@cli.group()
+def keys() -> None:
+    """API keys for the HTTP API (only their hashes are stored)."""
+
+
+@keys.command("create")
+@click.option("--agent", help="Limit the key to this agent (it sees no other).")
+@click.option("--label", default="", help="A note to recognise the key by.")
+@click.pass_context
+@handled
+def keys_create(ctx: click.Context, agent: str | None, label: str) -> None:
+    """Make a new API key and print it once."""
+    key, record = _app(ctx).create_api_key(agent, label)
+    click.echo(key)
+    err_console.print(f"key {record.prefix} created{' for agent ' + agent if agent else ''}; it is shown only now: "
+                      "send it as Authorization: Bearer KEY", highlight=False)
+
+
+@keys.command("list")
+@json_flag()
+@click.pass_context
+@handled
+def keys_list(ctx: click.Context, as_json: bool) -> None:
+    """List API keys (their prefixes, never the keys)."""
+    app = _app(ctx)
+    names = {a.id: a.name for a in app.store.list_agents()}
+    rows = [{"prefix": k.prefix, "agent": names.get(k.agent_id) if k.agent_id else None, "label": k.label,
+             "created_at": k.created_at.isoformat(), "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
+             "revoked": k.revoked_at is not None} for k in app.store.list_api_keys()]
+    if as_json:
+        _echo_json(rows)
+        return
+    table = Table("prefix", "agent", "label", "created", "last used", "revoked")
+    for r in rows:
+        table.add_row(r["prefix"], r["agent"] or "(all)", r["label"], r["created_at"][:19],
+                      (r["last_used_at"] or "never")[:19], "yes" if r["revoked"] else "")
+    out_console.print(table)
+
+
+@keys.command("revoke")
+@click.argument("prefix")
+@click.pass_context
+@handled
+def keys_revoke(ctx: click.Context, prefix: str) -> None:
+    """Revoke the key whose prefix is PREFIX (the part after fd_)."""
+    _app(ctx).store.revoke_api_key(prefix)
+    click.echo(f"revoked key {prefix}")
+
+
+@cli.group()
+def users() -> None:
+    """People who log in to the owner console."""
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt("password", hide_input=True, confirmation_prompt=True)
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+@handled
+def users_create(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Make a console user NAME (asks for a password)."""
+    _app(ctx).create_user(name, _password(password_stdin))
+    click.echo(f"created user {name}")
+
+
+@users.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+@handled
+def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME."""
+    _app(ctx).set_password(name, _password(password_stdin))
+    click.echo(f"changed the password of {name}")
+
+
+@users.command("list")
+@click.pass_context
+@handled
+def users_list(ctx: click.Context) -> None:
+    """List console users."""
+    for user in _app(ctx).store.list_users():
+        click.echo(user.name)
 
 
 def main() -> None:

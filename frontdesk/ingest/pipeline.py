@@ -65,13 +65,18 @@ class Ingestor:
     def add(self, agent: Agent, location: str, *, kind: SourceKind | None = None,
             options: dict[str, Any] | None = None, sync_interval: int | None = None) -> SyncSummary:
         """Register ``location`` as a source of ``agent`` and read it for the first time."""
+        return self.sync(agent, self.register(agent, location, kind=kind, options=options,
+                                              sync_interval=sync_interval))
+
+    def register(self, agent: Agent, location: str, *, kind: SourceKind | None = None,
+                 options: dict[str, Any] | None = None, sync_interval: int | None = None) -> Source:
+        """Record ``location`` as a source of ``agent`` without reading it yet."""
         location = normalise_location(location)
         options = dict(options or {})
         if kind:
             options["forced_kind"] = kind
         detected = kind or self._kind_of(location)
-        source = self.store.add_source(agent.id, detected, location, options, sync_interval)
-        return self.sync(agent, source)
+        return self.store.add_source(agent.id, detected, location, options, sync_interval)
 
     def _kind_of(self, location: str) -> SourceKind:
         """The kind recorded for a new source (a folder or web site holds documents)."""

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..domain import Agent, Source, StoredItem, utcnow
+from ..domain import Agent, ApiKey, Conversation, Source, StoredItem, User, utcnow
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .base import Message, SyncPlan
 
@@ -88,13 +88,62 @@ class SQLiteStore:
 
     # -- conversations ----------------------------------------------------------------------
 
-    def create_conversation(self, agent_id: int, channel: str = "cli", external_id: str | None = None) -> int:
+    @staticmethod
+    def _conversation(row: sqlite3.Row) -> Conversation:
+        keys = row.keys()
+        return Conversation(
+            row["id"], row["agent_id"], row["channel"], row["external_id"], row["status"], row["owner"],
+            datetime.fromisoformat(row["created_at"]), datetime.fromisoformat(row["updated_at"]),
+            row["secret_hash"], row["n"] if "n" in keys else 0, row["preview"] if "preview" in keys else "")
+
+    def create_conversation(self, agent_id: int, channel: str = "cli", external_id: str | None = None,
+                            secret_hash: str | None = None) -> int:
         now = _ts(utcnow())
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO conversations (agent_id, channel, external_id, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?)", (agent_id, channel, external_id, now, now))
+                "INSERT INTO conversations (agent_id, channel, external_id, created_at, updated_at, secret_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (agent_id, channel, external_id, now, now, secret_hash))
             return int(cursor.lastrowid or 0)
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        rows = self._query("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if not rows:
+            raise NotFound(f"no conversation {conversation_id}")
+        return self._conversation(rows[0])
+
+    def find_conversation(self, agent_id: int, channel: str, external_id: str) -> Conversation | None:
+        rows = self._query("SELECT * FROM conversations WHERE agent_id = ? AND channel = ? AND external_id = ? "
+                           "ORDER BY id DESC LIMIT 1", (agent_id, channel, external_id))
+        return self._conversation(rows[0]) if rows else None
+
+    def set_conversation_external_id(self, conversation_id: int, external_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET external_id = ? WHERE id = ?", (external_id, conversation_id))
+
+    def set_conversation_status(self, conversation_id: int, status: str, owner: str | None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET status = ?, owner = ?, updated_at = ? WHERE id = ?",
+                       (status, owner, _ts(utcnow()), conversation_id))
+
+    def list_conversations(self, agent_id: int | None = None, *, query: str = "", status: str | None = None,
+                           limit: int = 50, offset: int = 0) -> list[Conversation]:
+        where, params = ["1 = 1"], []
+        if agent_id is not None:
+            where.append("c.agent_id = ?")
+            params.append(agent_id)
+        if status:
+            where.append("c.status = ?")
+            params.append(status)
+        if query.strip():
+            where.append("EXISTS (SELECT 1 FROM messages q WHERE q.conversation_id = c.id AND q.text LIKE ? ESCAPE '\\')")
+            params.append("%" + re.sub(r"([%_\\])", r"\\\1", query.strip()) + "%")
+        rows = self._query(
+            "SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS n, "
+            "coalesce((SELECT m.text FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user' "
+            "ORDER BY m.id DESC LIMIT 1), '') AS preview "
+            f"FROM conversations c WHERE {' AND '.join(where)} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset))
+        return [self._conversation(r) for r in rows]
 
     def add_message(self, conversation_id: int, role: str, text: str, payload: dict[str, Any] | None = None) -> int:
         now = _ts(utcnow())
@@ -105,18 +154,108 @@ class SQLiteStore:
             db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
             return int(cursor.lastrowid or 0)
 
+    @staticmethod
+    def _message(r: sqlite3.Row) -> Message:
+        return Message(r["id"], r["conversation_id"], r["role"], r["text"], json.loads(r["payload"]),
+                       datetime.fromisoformat(r["created_at"]))
+
     def recent_messages(self, conversation_id: int, limit: int) -> list[Message]:
         rows = self._query("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?",
                            (conversation_id, limit))
-        return [Message(r["id"], r["conversation_id"], r["role"], r["text"], json.loads(r["payload"]),
-                        datetime.fromisoformat(r["created_at"])) for r in reversed(rows)]
+        return [self._message(r) for r in reversed(rows)]
+
+    def messages(self, conversation_id: int, after_id: int = 0, limit: int = 500) -> list[Message]:
+        rows = self._query("SELECT * FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",
+                           (conversation_id, after_id, limit))
+        return [self._message(r) for r in rows]
+
+    def unanswered_questions(self, agent_id: int, limit: int = 100) -> list[dict[str, Any]]:
+        """The questions the agent declined, newest first: the business's content gaps."""
+        rows = self._query(
+            "SELECT m.conversation_id, json_extract(m.payload, '$.question') AS question, m.created_at, c.channel "
+            "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+            "WHERE c.agent_id = ? AND m.role = 'assistant' AND json_extract(m.payload, '$.grounded') = 0 "
+            "ORDER BY m.id DESC LIMIT ?", (agent_id, limit))
+        return [{"conversation_id": r["conversation_id"], "question": r["question"] or "",
+                 "asked_at": r["created_at"], "channel": r["channel"]} for r in rows]
+
+    # -- API keys, console users and sessions ------------------------------------------------
+
+    @staticmethod
+    def _api_key(r: sqlite3.Row) -> ApiKey:
+        return ApiKey(r["id"], r["prefix"], r["hash"], r["agent_id"], r["label"],
+                      datetime.fromisoformat(r["created_at"]), _dt(r["last_used_at"]), _dt(r["revoked_at"]))
+
+    def create_api_key(self, prefix: str, key_hash: str, agent_id: int | None, label: str) -> ApiKey:
+        with self._tx() as db:
+            db.execute("INSERT INTO api_keys (prefix, hash, agent_id, label, created_at) VALUES (?, ?, ?, ?, ?)",
+                       (prefix, key_hash, agent_id, label, _ts(utcnow())))
+        return self._api_key(self._query("SELECT * FROM api_keys WHERE prefix = ?", (prefix,))[0])
+
+    def find_api_key(self, prefix: str) -> ApiKey | None:
+        rows = self._query("SELECT * FROM api_keys WHERE prefix = ?", (prefix,))
+        return self._api_key(rows[0]) if rows else None
+
+    def list_api_keys(self) -> list[ApiKey]:
+        return [self._api_key(r) for r in self._query("SELECT * FROM api_keys ORDER BY id")]
+
+    def touch_api_key(self, key_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (_ts(utcnow()), key_id))
+
+    def revoke_api_key(self, prefix: str) -> None:
+        with self._tx() as db:
+            cursor = db.execute("UPDATE api_keys SET revoked_at = ? WHERE prefix = ? AND revoked_at IS NULL",
+                                (_ts(utcnow()), prefix))
+            if cursor.rowcount == 0:
+                raise NotFound(f"no active API key {prefix!r} (see `frontdesk keys list`)")
+
+    def create_user(self, name: str, password_hash: str) -> User:
+        with self._tx() as db:
+            try:
+                db.execute("INSERT INTO users (name, password_hash, created_at) VALUES (?, ?, ?)",
+                           (name, password_hash, _ts(utcnow())))
+            except sqlite3.IntegrityError:
+                raise AlreadyExists(f"a user named {name!r} already exists") from None
+        return self.get_user(name)
+
+    def set_user_password(self, name: str, password_hash: str) -> None:
+        with self._tx() as db:
+            if db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)).rowcount == 0:
+                raise NotFound(f"no user named {name!r}")
+
+    def get_user(self, name: str) -> User:
+        rows = self._query("SELECT * FROM users WHERE name = ?", (name,))
+        if not rows:
+            raise NotFound(f"no user named {name!r}")
+        return User(rows[0]["id"], rows[0]["name"], rows[0]["password_hash"])
+
+    def list_users(self) -> list[User]:
+        return [User(r["id"], r["name"], r["password_hash"]) for r in self._query("SELECT * FROM users ORDER BY name")]
+
+    def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: datetime) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE expires_at < ?", (_ts(utcnow()),))
+            db.execute("INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                       (session_hash, user_id, csrf, _ts(utcnow()), _ts(expires_at)))
+
+    def get_session(self, session_hash: str) -> tuple[User, str] | None:
+        rows = self._query("SELECT u.*, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id "
+                           "WHERE s.hash = ? AND s.expires_at > ?", (session_hash, _ts(utcnow())))
+        if not rows:
+            return None
+        return User(rows[0]["id"], rows[0]["name"], rows[0]["password_hash"]), rows[0]["csrf"]
+
+    def delete_session(self, session_hash: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE hash = ?", (session_hash,))
 
     # -- agents -----------------------------------------------------------------------------
 
     @staticmethod
     def _agent(row: sqlite3.Row) -> Agent:
         return Agent(row["id"], row["name"], row["persona"], row["instructions"], row["embedder"],
-                     datetime.fromisoformat(row["created_at"]))
+                     datetime.fromisoformat(row["created_at"]), tuple(json.loads(row["allowed_origins"])))
 
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
                      embedder: str) -> Agent:
@@ -140,12 +279,14 @@ class SQLiteStore:
         return self.get_agent(name)
 
     def update_agent(self, name: str, **changes: Any) -> Agent:
-        allowed = {"persona", "instructions"}
+        allowed = {"persona", "instructions", "allowed_origins"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of an agent")
         agent = self.get_agent(name)
         sets = {k: v for k, v in changes.items() if v is not None}
+        if "allowed_origins" in sets:
+            sets["allowed_origins"] = json.dumps(list(sets["allowed_origins"]))
         if sets:
             with self._tx() as db:
                 db.execute(

@@ -1,0 +1,301 @@
+"""The REST API under ``/api``: agents, sources, search, conversations and handoff, content gaps.
+
+Every route takes an API key (``Authorization: Bearer KEY``). A key made with
+``frontdesk keys create --agent NAME`` sees that agent only; other agents do not exist for it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..app import checked_origins
+from ..domain import Agent, ApiKey
+from ..errors import AlreadyExists, InvalidInput
+from ..ingest.sources import is_url
+from ..views import agent_json, conversation_json, message_json, source_json
+from .app import Services, services
+
+bearer = HTTPBearer(auto_error=False, description="An API key from `frontdesk keys create`.")
+_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def api_key(request: Request,
+            credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> ApiKey:
+    if credentials is None:
+        raise HTTPException(401, "missing API key: send the header Authorization: Bearer KEY",
+                            headers={"WWW-Authenticate": "Bearer"})
+    key = services(request).frontdesk.authenticate(credentials.credentials)
+    if key is None:
+        raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return key
+
+
+Key = Annotated[ApiKey, Depends(api_key)]
+Svc = Annotated[Services, Depends(services)]
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+def agent_for(svc: Services, key: ApiKey, name: str) -> Agent:
+    """The agent ``name`` if ``key`` may see it; an agent outside a key's scope does not exist for it."""
+    agent = svc.frontdesk.agent(name)
+    if key.agent_id is not None and key.agent_id != agent.id:
+        raise HTTPException(404, f"no agent named {name!r}")
+    return agent
+
+
+def unscoped(key: ApiKey) -> None:
+    if key.agent_id is not None:
+        raise HTTPException(403, "this API key is limited to one agent; creating or deleting agents "
+                                 "needs a key made without --agent")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgentIn(Strict):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    persona: str = Field("", max_length=20_000)
+    instructions: str = Field("", max_length=100_000)
+    embedder: str | None = None
+    allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+
+
+class AgentPatch(Strict):
+    persona: str | None = Field(None, max_length=20_000)
+    instructions: str | None = Field(None, max_length=100_000)
+    allowed_origins: list[str] | None = Field(None, max_length=50)
+
+
+class SourceIn(Strict):
+    url: str = Field(min_length=1, max_length=2000, description="An http(s) URL: a page, a site or a sitemap.xml. "
+                                                                "Files are sent to /sources/upload.")
+    kind: Literal["docs", "faq", "catalog"] | None = None
+    sync_interval: int | None = Field(None, ge=60, le=365 * 86400, description="Seconds between automatic syncs.")
+
+
+class MessageIn(Strict):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class PersonIn(Strict):
+    person: str = Field(min_length=1, max_length=100)
+
+
+class ReplyIn(PersonIn):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+# -- agents ---------------------------------------------------------------------------------------
+
+@router.get("/agents", summary="List agents")
+def list_agents(svc: Svc, key: Key) -> list[dict[str, Any]]:
+    store = svc.frontdesk.store
+    return [agent_json(a, store) for a in store.list_agents() if key.agent_id in (None, a.id)]
+
+
+@router.post("/agents", status_code=201, summary="Create an agent")
+def create_agent(body: AgentIn, svc: Svc, key: Key) -> dict[str, Any]:
+    unscoped(key)
+    agent = svc.frontdesk.create_agent(body.name, persona=body.persona, instructions=body.instructions,
+                                       embedder=body.embedder)
+    if body.allowed_origins:
+        agent = svc.frontdesk.store.update_agent(agent.name, allowed_origins=checked_origins(body.allowed_origins))
+    return agent_json(agent, svc.frontdesk.store, detail=True)
+
+
+@router.get("/agents/{name}", summary="An agent, its persona, instructions and knowledge")
+def get_agent(name: str, svc: Svc, key: Key) -> dict[str, Any]:
+    return agent_json(agent_for(svc, key, name), svc.frontdesk.store, detail=True)
+
+
+@router.patch("/agents/{name}", summary="Change an agent's persona, instructions or allowed origins")
+def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    origins = checked_origins(body.allowed_origins) if body.allowed_origins is not None else None
+    agent = svc.frontdesk.store.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
+                                             allowed_origins=origins)
+    return agent_json(agent, svc.frontdesk.store, detail=True)
+
+
+@router.delete("/agents/{name}", status_code=204, summary="Delete an agent and all it knows")
+def delete_agent(name: str, svc: Svc, key: Key) -> None:
+    unscoped(key)
+    svc.frontdesk.store.delete_agent(agent_for(svc, key, name).name)
+
+
+# -- sources ---------------------------------------------------------------------------------------
+
+@router.get("/agents/{name}/sources", summary="An agent's sources with their sync status and errors")
+def list_sources(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    return [source_json(s) for s in svc.frontdesk.store.list_sources(agent.id)]
+
+
+@router.post("/agents/{name}/sources", status_code=202, summary="Add a web source and start reading it")
+def add_source(name: str, body: SourceIn, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    if not is_url(body.url) or not body.url.lower().startswith(("http://", "https://")):
+        raise InvalidInput(f"{body.url!r} is not an http(s) URL; upload files to /api/agents/{name}/sources/upload")
+    source = svc.frontdesk.ingestor().register(agent, body.url, kind=body.kind, sync_interval=body.sync_interval)
+    return {"source": source_json(source), "job": _sync_job(svc, agent, [source.id]).to_json()}
+
+
+@router.post("/agents/{name}/sources/upload", status_code=202,
+             summary="Upload files (documents, FAQ or catalog) and read them; a file of the same name is replaced")
+def upload_sources(name: str, svc: Svc, key: Key, files: Annotated[list[UploadFile], File()],
+                   kind: Annotated[Literal["docs", "faq", "catalog"] | None, Form()] = None) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    ingestor = svc.frontdesk.ingestor()
+    sources = []
+    for upload in files:
+        path = upload_path(svc, agent, upload.filename or "")
+        save_upload(upload, path, svc.settings.max_file_bytes)
+        try:
+            sources.append(ingestor.register(agent, str(path), kind=kind))
+        except AlreadyExists:
+            sources.append(svc.frontdesk.store.get_source(agent.id, str(path)))
+    return {"sources": [source_json(s) for s in sources],
+            "job": _sync_job(svc, agent, [s.id for s in sources]).to_json()}
+
+
+def upload_path(svc: Services, agent: Agent, filename: str) -> Path:
+    """Where an upload is kept: one file per name and agent, so uploading it again replaces it."""
+    stem = _FILENAME.sub("_", Path(filename).name).strip("._")[:120]
+    if not stem:
+        raise InvalidInput(f"upload {filename!r} has no usable file name")
+    folder = svc.settings.home / "uploads" / str(agent.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / stem
+
+
+def save_upload(upload: UploadFile, path: Path, limit: int) -> None:
+    partial = path.with_name(path.name + ".part")
+    size = 0
+    with partial.open("wb") as out:
+        while chunk := upload.file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                partial.unlink()
+                raise HTTPException(413, f"{upload.filename} is larger than {limit // (1 << 20)} MB")
+            out.write(chunk)
+    partial.replace(path)
+
+
+@router.get("/agents/{name}/sources/{source_id}", summary="One source: status, last sync, errors")
+def get_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    return source_json(svc.frontdesk.store.get_source(agent.id, str(source_id)))
+
+
+@router.post("/agents/{name}/sources/{source_id}/sync", status_code=202, summary="Sync one source now")
+def sync_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    source = svc.frontdesk.store.get_source(agent.id, str(source_id))
+    return {"job": _sync_job(svc, agent, [source.id]).to_json()}
+
+
+@router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items")
+def remove_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, int]:
+    agent = agent_for(svc, key, name)
+    return {"removed_items": svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))}
+
+
+@router.get("/jobs/{job_id}", summary="A background job (ingestion, sync) and its summary")
+def get_job(job_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+    job = svc.jobs.get(job_id)
+    if job is None or key.agent_id not in (None, job.agent_id):
+        raise HTTPException(404, f"no job {job_id}")
+    return job.to_json()
+
+
+def _sync_job(svc: Services, agent: Agent, source_ids: list[int]) -> Any:
+    refs = [str(i) for i in source_ids]
+    return svc.jobs.submit(agent.id, f"sync {agent.name} sources {', '.join(refs)}",
+                           lambda: svc.frontdesk.sync(agent.name, refs))
+
+
+# -- search, conversations, content gaps --------------------------------------------------------------
+
+@router.get("/agents/{name}/search", summary="Hybrid search over an agent's knowledge")
+def search(name: str, svc: Svc, key: Key, q: Annotated[str, Query(min_length=1, max_length=1000)],
+           limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    return [hit.to_json() for hit in svc.frontdesk.search(agent.name, q, limit)]
+
+
+@router.get("/agents/{name}/conversations", summary="Conversations, newest first; q searches their messages")
+def list_conversations(name: str, svc: Svc, key: Key, q: Annotated[str, Query(max_length=200)] = "",
+                       status: Literal["bot", "waiting", "human"] | None = None,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                       offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    return [conversation_json(c, agent.name) for c in
+            svc.frontdesk.store.list_conversations(agent.id, query=q, status=status, limit=limit, offset=offset)]
+
+
+@router.post("/agents/{name}/conversations", status_code=201, summary="Start a conversation")
+def start_conversation(name: str, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    conversation_id = svc.frontdesk.store.create_conversation(agent.id, "api")
+    return conversation_json(svc.frontdesk.conversation(conversation_id), agent.name)
+
+
+@router.get("/agents/{name}/conversations/{conversation_id}",
+            summary="A transcript, with the evidence behind each answer")
+def get_conversation(name: str, conversation_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    conversation = svc.frontdesk.conversation(conversation_id, agent)
+    return {**conversation_json(conversation, agent.name),
+            "transcript": [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(conversation.id)]}
+
+
+@router.post("/agents/{name}/conversations/{conversation_id}/messages",
+             summary="Send a customer message and get the agent's answer (nothing while a person owns it)")
+async def send_message(name: str, conversation_id: int, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
+    from .streaming import iterate_in_thread
+
+    agent = agent_for(svc, key, name)
+    async for event, value in iterate_in_thread(
+            lambda: svc.frontdesk.chat(agent, conversation_id, body.text), svc.slots):
+        if event == "held":
+            return {"held": True, "status": "human", "answer": None}
+        if event == "done":
+            return {"held": False, **value.to_json()}
+    raise HTTPException(500, "the answer ended without a result")
+
+
+@router.post("/agents/{name}/conversations/{conversation_id}/takeover",
+             summary="A person takes the conversation over; the agent stays silent")
+def take_over(name: str, conversation_id: int, body: PersonIn, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    return conversation_json(svc.frontdesk.take_over(conversation_id, body.person, agent), agent.name)
+
+
+@router.post("/agents/{name}/conversations/{conversation_id}/reply", status_code=201,
+             summary="The person who took over replies")
+def reply(name: str, conversation_id: int, body: ReplyIn, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    message_id = svc.frontdesk.reply_as(conversation_id, body.person, body.text, agent)
+    return {"message_id": message_id}
+
+
+@router.post("/agents/{name}/conversations/{conversation_id}/release",
+             summary="Hand the conversation back to the agent")
+def release(name: str, conversation_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    return conversation_json(svc.frontdesk.hand_back(conversation_id, agent), agent.name)
+
+
+@router.get("/agents/{name}/gaps", summary="Questions the knowledge could not answer, newest first")
+def gaps(name: str, svc: Svc, key: Key,
+         limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    return svc.frontdesk.store.unanswered_questions(agent.id, limit)

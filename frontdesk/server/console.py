@@ -1,0 +1,256 @@
+"""The owner console under ``/console``: server-rendered pages behind a login.
+
+Agents and their persona/instructions/allowed origins; sources with sync status, errors,
+"sync now", add URL and upload; conversations (search, transcripts with the evidence behind
+each answer); the questions the knowledge could not answer; the handoff queue where a person
+takes a conversation over, replies, and hands it back.
+
+Users are made with ``frontdesk users create NAME``. Sessions are random tokens in an
+HttpOnly, SameSite=Lax cookie (only their hash is stored); every form carries the session's
+CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from ..app import checked_origins
+from ..domain import Agent, User
+from ..errors import AlreadyExists, FrontdeskError
+from ..views import conversation_json, message_json, source_json
+from .api import save_upload, upload_path
+from .app import Services, services
+from .ratelimit import RateLimiter
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+Svc = Annotated[Services, Depends(services)]
+COOKIE = "frontdesk_session"
+_templates = Environment(loader=PackageLoader("frontdesk.server", "templates"),
+                         autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_logins = RateLimiter(per_minute=10)
+
+
+class Session:
+    def __init__(self, user: User, csrf: str) -> None:
+        self.user = user
+        self.csrf = csrf
+
+
+def session(request: Request, svc: Svc) -> Session:
+    found = svc.frontdesk.session(request.cookies.get(COOKIE, ""))
+    if found is None:
+        target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        raise HTTPException(303, "log in first", headers={"Location": f"/console/login?next={target}"})
+    return Session(*found)
+
+
+Login = Annotated[Session, Depends(session)]
+
+
+def csrf_checked(login: Session, token: str) -> None:
+    if not hmac.compare_digest(login.csrf, token):
+        raise HTTPException(403, "the form has expired; reload the page and try again")
+
+
+def page(template: str, request: Request, login: Session | None, status: int = 200, **values: Any) -> HTMLResponse:
+    html = _templates.get_template(template).render(request=request, login=login, **values)
+    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store",
+                                                           "X-Frame-Options": "DENY",
+                                                           "Referrer-Policy": "same-origin"})
+
+
+def back(url: str, message: str = "") -> RedirectResponse:
+    return RedirectResponse(url + (f"?flash={quote(message)}" if message else ""), status_code=303)
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/console/") -> HTMLResponse:
+    return page("login.html", request, None, next=_local(next), error="")
+
+
+@router.post("/login")
+def login(request: Request, svc: Svc, name: Annotated[str, Form(max_length=100)],
+          password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form(max_length=500)] = "/console/") -> Response:
+    visitor = request.client.host if request.client else "unknown"
+    if _logins.allow(visitor):
+        return page("login.html", request, None, 429, next=_local(next), error="Too many attempts; wait a minute.")
+    tokens = svc.frontdesk.login(name, password)
+    if tokens is None:
+        return page("login.html", request, None, 401, next=_local(next), error="Wrong name or password.")
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(COOKIE, tokens[0], httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    svc.frontdesk.logout(request.cookies.get(COOKIE, ""))
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+def _local(target: str) -> str:
+    """Only paths of this console: never an open redirect."""
+    return target if target.startswith("/console") and "//" not in target and "\\" not in target else "/console/"
+
+
+# -- agents and sources ----------------------------------------------------------------------------
+
+@router.get("/")
+def home(request: Request, svc: Svc, login: Login) -> HTMLResponse:
+    store = svc.frontdesk.store
+    agents = [{"agent": a, "stats": store.agent_stats(a.id), "waiting": len(store.list_conversations(a.id, status="waiting")),
+               "human": len(store.list_conversations(a.id, status="human"))} for a in store.list_agents()]
+    return page("home.html", request, login, agents=agents)
+
+
+def _agent(svc: Services, name: str) -> Agent:
+    return svc.frontdesk.agent(name)
+
+
+@router.get("/agents/{name}")
+def agent_page(name: str, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+    agent = _agent(svc, name)
+    store = svc.frontdesk.store
+    return page("agent.html", request, login, agent=agent, stats=store.agent_stats(agent.id),
+                sources=[source_json(s) for s in store.list_sources(agent.id)], flash=flash,
+                snippet=f'<script src="{request.base_url}widget.js" data-agent="{agent.name}" defer></script>')
+
+
+@router.post("/agents/{name}")
+def agent_save(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+               persona: Annotated[str, Form(max_length=20_000)] = "",
+               instructions: Annotated[str, Form(max_length=100_000)] = "",
+               allowed_origins: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    csrf_checked(login, csrf)
+    origins = checked_origins([o for o in allowed_origins.split() if o])
+    svc.frontdesk.store.update_agent(_agent(svc, name).name, persona=persona, instructions=instructions,
+                                     allowed_origins=origins)
+    return back(f"/console/agents/{name}", "Saved.")
+
+
+@router.post("/agents/{name}/sources")
+def source_add(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+               url: Annotated[str, Form(max_length=2000)]) -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    if not url.lower().startswith(("http://", "https://")):
+        return back(f"/console/agents/{name}", "Only http(s) URLs can be added here; upload files instead.")
+    try:
+        source = svc.frontdesk.ingestor().register(agent, url.strip())
+    except AlreadyExists:
+        return back(f"/console/agents/{name}", "That URL is already a source.")
+    svc.jobs.submit(agent.id, f"sync {url}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
+    return back(f"/console/agents/{name}", "Added; reading it now. Reload to see its status.")
+
+
+@router.post("/agents/{name}/upload")
+def source_upload(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+                  file: Annotated[UploadFile, File()]) -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    try:
+        path = upload_path(svc, agent, file.filename or "")
+    except FrontdeskError:
+        return back(f"/console/agents/{name}", "Choose a file to upload.")
+    save_upload(file, path, svc.settings.max_file_bytes)
+    stem = path.name
+    try:
+        source = svc.frontdesk.ingestor().register(agent, str(path))
+    except AlreadyExists:
+        source = svc.frontdesk.store.get_source(agent.id, str(path))
+    svc.jobs.submit(agent.id, f"sync {stem}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
+    return back(f"/console/agents/{name}", f"Uploaded {stem}; reading it now.")
+
+
+@router.post("/agents/{name}/sources/{source_id}/sync")
+def source_sync(name: str, source_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    source = svc.frontdesk.store.get_source(agent.id, str(source_id))
+    svc.jobs.submit(agent.id, f"sync {source.location}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
+    return back(f"/console/agents/{name}", "Sync started.")
+
+
+@router.post("/agents/{name}/sources/{source_id}/remove")
+def source_remove(name: str, source_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    removed = svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))
+    return back(f"/console/agents/{name}", f"Removed the source and its {removed} items.")
+
+
+# -- conversations, gaps, handoff queue ---------------------------------------------------------------
+
+@router.get("/agents/{name}/conversations")
+def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = "", status: str = "",
+                  page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
+    agent = _agent(svc, name)
+    status = status if status in ("bot", "waiting", "human") else ""
+    rows = svc.frontdesk.store.list_conversations(agent.id, query=q[:200], status=status or None, limit=50,
+                                                  offset=max(0, page_number - 1) * 50)
+    return page("conversations.html", request, login, agent=agent, q=q, status=status,
+                conversations=[conversation_json(c, agent.name) for c in rows])
+
+
+@router.get("/conversations/{conversation_id}")
+def conversation(conversation_id: int, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+    found = svc.frontdesk.conversation(conversation_id)
+    agent = next(a for a in svc.frontdesk.store.list_agents() if a.id == found.agent_id)
+    transcript = [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(found.id)]
+    return page("conversation.html", request, login, agent=agent, conversation=conversation_json(found, agent.name),
+                transcript=transcript, flash=flash)
+
+
+@router.post("/conversations/{conversation_id}/takeover")
+def takeover(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    try:
+        svc.frontdesk.take_over(conversation_id, login.user.name)
+    except FrontdeskError as exc:
+        return back(f"/console/conversations/{conversation_id}", str(exc))
+    return back(f"/console/conversations/{conversation_id}", "You have the conversation; the agent is silent.")
+
+
+@router.post("/conversations/{conversation_id}/reply")
+def reply(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+          text: Annotated[str, Form(max_length=4000)]) -> Response:
+    csrf_checked(login, csrf)
+    try:
+        svc.frontdesk.reply_as(conversation_id, login.user.name, text)
+    except FrontdeskError as exc:
+        return back(f"/console/conversations/{conversation_id}", str(exc))
+    return back(f"/console/conversations/{conversation_id}")
+
+
+@router.post("/conversations/{conversation_id}/release")
+def release(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    svc.frontdesk.hand_back(conversation_id)
+    return back(f"/console/conversations/{conversation_id}", "Handed back to the agent.")
+
+
+@router.get("/agents/{name}/gaps")
+def gaps(name: str, request: Request, svc: Svc, login: Login) -> HTMLResponse:
+    agent = _agent(svc, name)
+    return page("gaps.html", request, login, agent=agent, gaps=svc.frontdesk.store.unanswered_questions(agent.id, 500))
+
+
+@router.get("/queue")
+def queue(request: Request, svc: Svc, login: Login) -> HTMLResponse:
+    store = svc.frontdesk.store
+    names = {a.id: a.name for a in store.list_agents()}
+    rows = [conversation_json(c, names.get(c.agent_id, "?"))
+            for status in ("waiting", "human") for c in store.list_conversations(status=status, limit=200)]
+    return page("queue.html", request, login, conversations=rows)

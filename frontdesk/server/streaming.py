@@ -1,0 +1,71 @@
+"""Run a blocking generator (the responder, a model client) in its own thread and consume it from asyncio.
+
+The answer pipeline is synchronous: retrieval is CPU work and the model clients block on I/O.
+Each stream gets a thread, so a slow model never holds one of the event loop's workers; a
+semaphore bounds how many run at once. A stream whose client went away still finishes, so
+the conversation's transcript stays whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+_END = object()
+
+
+class Busy(Exception):
+    """Every stream slot is taken."""
+
+
+class StreamSlots:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._active = 0
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    def acquire(self) -> None:
+        with self._lock:
+            if self._active >= self.limit:
+                raise Busy(f"all {self.limit} answer streams are busy")
+            self._active += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._active -= 1
+
+
+async def iterate_in_thread(make: Callable[[], Iterator[T]], slots: StreamSlots) -> AsyncIterator[T]:
+    """Yield what ``make()`` yields, produced in a new thread. Raises :class:`Busy` before starting."""
+    slots.acquire()
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+
+    def put(value: object) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, value)
+        except RuntimeError:  # the event loop has shut down
+            pass
+
+    def run() -> None:
+        try:
+            for item in make():
+                put(item)
+        except BaseException as exc:  # handed to the consumer
+            put(exc)
+        finally:
+            slots.release()
+            put(_END)
+
+    threading.Thread(target=run, name="frontdesk-stream", daemon=True).start()
+    while (item := await queue.get()) is not _END:
+        if isinstance(item, BaseException):
+            raise item
+        yield item  # type: ignore[misc]

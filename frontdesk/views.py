@@ -1,0 +1,48 @@
+"""The JSON shapes of agents, sources, conversations and messages, shared by the CLI and the HTTP API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .domain import Agent, Conversation, Source
+from .store.base import KnowledgeStore, Message
+
+
+def agent_json(agent: Agent, store: KnowledgeStore, *, detail: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": agent.name, "embedder": agent.embedder,
+                            "created_at": agent.created_at.isoformat(), **store.agent_stats(agent.id)}
+    if detail:
+        data.update(persona=agent.persona, instructions=agent.instructions,
+                    allowed_origins=list(agent.allowed_origins))
+    return data
+
+
+def source_json(source: Source) -> dict[str, Any]:
+    return {"id": source.id, "kind": source.kind, "location": source.location, "options": source.options,
+            "sync_interval": source.sync_interval,
+            "last_synced_at": source.last_synced_at.isoformat() if source.last_synced_at else None,
+            "last_status": source.last_status, "last_summary": source.last_summary,
+            "last_errors": source.last_errors}
+
+
+def conversation_json(conversation: Conversation, agent_name: str) -> dict[str, Any]:
+    return {"id": conversation.id, "agent": agent_name, "channel": conversation.channel,
+            "status": conversation.status, "owner": conversation.owner,
+            "created_at": conversation.created_at.isoformat(), "updated_at": conversation.updated_at.isoformat(),
+            "messages": conversation.messages, "preview": conversation.preview}
+
+
+def message_json(message: Message, *, evidence: bool = False) -> dict[str, Any]:
+    """A message as a transcript shows it; ``evidence`` adds what the agent's answer rested on."""
+    payload = message.payload
+    data: dict[str, Any] = {"id": message.id, "role": message.role, "text": message.text,
+                            "created_at": message.created_at.isoformat()}
+    if message.role == "assistant":
+        data.update(citations=payload.get("citations", []), products=payload.get("products", []),
+                    grounded=payload.get("grounded"), handoff=payload.get("handoff"))
+        if evidence:
+            data.update(evidence=payload.get("evidence", []), mode=payload.get("mode"),
+                        problems=payload.get("problems", []), model=payload.get("model"))
+    elif message.role == "human":
+        data["by"] = payload.get("by")
+    return data
