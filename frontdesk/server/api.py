@@ -126,8 +126,9 @@ def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, An
 
 @router.delete("/agents/{name}", status_code=204, summary="Delete an agent and all it knows")
 def delete_agent(name: str, svc: Svc, key: Key) -> None:
+    agent = agent_for(svc, key, name)
     unscoped(key)
-    svc.frontdesk.store.delete_agent(agent_for(svc, key, name).name)
+    svc.frontdesk.store.delete_agent(agent.name)
 
 
 # -- sources ---------------------------------------------------------------------------------------

@@ -58,9 +58,9 @@ def csrf_checked(login: Session, token: str) -> None:
         raise HTTPException(403, "the form has expired; reload the page and try again")
 
 
-def page(template: str, request: Request, login: Session | None, status: int = 200, **values: Any) -> HTMLResponse:
+def page(template: str, request: Request, login: Session | None, status_code: int = 200, **values: Any) -> HTMLResponse:
     html = _templates.get_template(template).render(request=request, login=login, **values)
-    return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store",
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store",
                                                            "X-Frame-Options": "DENY",
                                                            "Referrer-Policy": "same-origin"})
 
@@ -81,10 +81,10 @@ def login(request: Request, svc: Svc, name: Annotated[str, Form(max_length=100)]
           password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form(max_length=500)] = "/console/") -> Response:
     visitor = request.client.host if request.client else "unknown"
     if _logins.allow(visitor):
-        return page("login.html", request, None, 429, next=_local(next), error="Too many attempts; wait a minute.")
+        return page("login.html", request, None, status_code=429, next=_local(next), error="Too many attempts; wait a minute.")
     tokens = svc.frontdesk.login(name, password)
     if tokens is None:
-        return page("login.html", request, None, 401, next=_local(next), error="Wrong name or password.")
+        return page("login.html", request, None, status_code=401, next=_local(next), error="Wrong name or password.")
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(COOKIE, tokens[0], httponly=True, samesite="lax", path="/",
                         secure=request.url.scheme == "https", max_age=12 * 3600)
