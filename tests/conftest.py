@@ -13,6 +13,7 @@ import pytest
 
 from frontdesk.app import Frontdesk
 from frontdesk.config import Settings
+from frontdesk.echo_upstream import EchoUpstream
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "harbor-coffee"
@@ -150,3 +151,34 @@ class ServerThread:
         self.server.should_exit = True
         self.thread.join(timeout=15)
         self._sock.close()
+
+
+# -- the sample business behind a server, with a model stand-in that echoes the evidence --------------
+
+AGENT = "harbor"
+
+
+@pytest.fixture(scope="session")
+def upstream() -> Iterator[ServerThread]:
+    with ServerThread(EchoUpstream(rate=200, first_token_delay=0.0).app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample business ingested once; each test copies it."""
+    home = tmp_path_factory.mktemp("served")
+    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
+    app.create_agent(AGENT, persona="Harbor Coffee's barista.")
+    for name in ("site", "faq.csv", "catalog.csv"):
+        assert app.add_source(AGENT, str(SAMPLE / name)).ok
+    app.create_agent("other")
+    app.close()
+    return home
+
+
+def served_settings(home: Path, upstream: ServerThread, **overrides: object) -> Settings:
+    return Settings.from_env({"FRONTDESK_HOME": str(home)}, llm_base_url=upstream.url + "/v1", model="echo",
+                             crawl_delay=0.0, http_timeout=2.0, **overrides)
+
+

@@ -20,32 +20,9 @@ import openai
 import pytest
 
 from frontdesk.app import Frontdesk
-from frontdesk.config import Settings
-from frontdesk.echo_upstream import EchoUpstream
 from frontdesk.server import create_app
 
-from .conftest import SAMPLE, ServerThread
-
-AGENT = "harbor"
-
-
-@pytest.fixture(scope="module")
-def upstream() -> Iterator[ServerThread]:
-    with ServerThread(EchoUpstream(rate=200, first_token_delay=0.0).app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample business ingested once; each test copies it."""
-    home = tmp_path_factory.mktemp("served")
-    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
-    app.create_agent(AGENT, persona="Harbor Coffee's barista.")
-    for name in ("site", "faq.csv", "catalog.csv"):
-        assert app.add_source(AGENT, str(SAMPLE / name)).ok
-    app.create_agent("other")
-    app.close()
-    return home
+from .conftest import AGENT, SAMPLE, ServerThread, served_settings
 
 
 class Served:
@@ -57,16 +34,11 @@ class Served:
         self.http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
 
 
-def _settings(home: Path, upstream: ServerThread, **overrides: object) -> Settings:
-    return Settings.from_env({"FRONTDESK_HOME": str(home)}, llm_base_url=upstream.url + "/v1", model="echo",
-                             crawl_delay=0.0, http_timeout=2.0, **overrides)
-
-
 @pytest.fixture
 def served(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
     home = tmp_path / "home"
     shutil.copytree(built_home, home)
-    app = Frontdesk(_settings(home, upstream, widget_rate=5))
+    app = Frontdesk(served_settings(home, upstream, widget_rate=5))
     key, _ = app.create_api_key(label="tests")
     with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
         served = Served(app, server, key)
@@ -380,7 +352,7 @@ def test_a_restart_loses_nothing(served: Served, upstream: ServerThread) -> None
     conversation = served.http.post(f"/api/agents/{AGENT}/conversations").json()
     served.http.post(f"/api/agents/{AGENT}/conversations/{conversation['id']}/messages",
                      json={"text": "When are you open on Saturday?"})
-    fresh = Frontdesk(_settings(served.app.settings.home, upstream))
+    fresh = Frontdesk(served_settings(served.app.settings.home, upstream))
     with ServerThread(create_app(fresh.settings, fresh, warm_up=False)) as again:
         with httpx.Client(base_url=again.url, headers={"Authorization": f"Bearer {served.key}"}) as client:
             transcript = client.get(f"/api/agents/{AGENT}/conversations/{conversation['id']}").json()["transcript"]
@@ -392,7 +364,7 @@ def test_busy_server_answers_503_with_retry_after(served: Served, built_home: Pa
                                                   tmp_path: Path) -> None:
     home = tmp_path / "busy"
     shutil.copytree(built_home, home)
-    app = Frontdesk(_settings(home, upstream, max_streams=0))
+    app = Frontdesk(served_settings(home, upstream, max_streams=0))
     key, _ = app.create_api_key()
     with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
         r = httpx.post(server.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},

@@ -156,7 +156,7 @@
       products.slice(0, 3).forEach(function (p) {
         var card = el("article", "card");
         var image = p.image_link && safeUrl(p.image_link);
-        if (image) { var img = el("img"); img.src = image; img.alt = p.title || ""; img.loading = "lazy"; card.appendChild(img); }
+        if (image) { var img = el("img"); img.alt = ""; img.loading = "lazy"; img.onerror = function () { this.remove(); }; img.src = image; card.appendChild(img); }
         var info = el("div");
         info.appendChild(el("h3", null, p.title));
         if (p.price) { info.appendChild(el("div", "price", money(p.price, p.currency))); }
