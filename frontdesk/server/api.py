@@ -19,7 +19,7 @@ from ..domain import Agent, ApiKey
 from ..errors import AlreadyExists, InvalidInput
 from ..ingest.sources import is_url
 from ..views import agent_json, conversation_json, message_json, source_json
-from .app import Services, services
+from .app import RowId, Services, services
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `frontdesk keys create`.")
 _FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -191,26 +191,26 @@ def save_upload(upload: UploadFile, path: Path, limit: int) -> None:
 
 
 @router.get("/agents/{name}/sources/{source_id}", summary="One source: status, last sync, errors")
-def get_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+def get_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return source_json(svc.frontdesk.store.get_source(agent.id, str(source_id)))
 
 
 @router.post("/agents/{name}/sources/{source_id}/sync", status_code=202, summary="Sync one source now")
-def sync_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+def sync_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     source = svc.frontdesk.store.get_source(agent.id, str(source_id))
     return {"job": _sync_job(svc, agent, [source.id]).to_json()}
 
 
 @router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items")
-def remove_source(name: str, source_id: int, svc: Svc, key: Key) -> dict[str, int]:
+def remove_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, int]:
     agent = agent_for(svc, key, name)
     return {"removed_items": svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))}
 
 
 @router.get("/jobs/{job_id}", summary="A background job (ingestion, sync) and its summary")
-def get_job(job_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+def get_job(job_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     job = svc.jobs.get(job_id)
     if job is None or key.agent_id not in (None, job.agent_id):
         raise HTTPException(404, f"no job {job_id}")
@@ -251,7 +251,7 @@ def start_conversation(name: str, svc: Svc, key: Key) -> dict[str, Any]:
 
 @router.get("/agents/{name}/conversations/{conversation_id}",
             summary="A transcript, with the evidence behind each answer")
-def get_conversation(name: str, conversation_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     conversation = svc.frontdesk.conversation(conversation_id, agent)
     return {**conversation_json(conversation, agent.name),
@@ -260,7 +260,7 @@ def get_conversation(name: str, conversation_id: int, svc: Svc, key: Key) -> dic
 
 @router.post("/agents/{name}/conversations/{conversation_id}/messages",
              summary="Send a customer message and get the agent's answer (nothing while a person owns it)")
-async def send_message(name: str, conversation_id: int, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
+async def send_message(name: str, conversation_id: RowId, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
     from .streaming import iterate_in_thread
 
     agent = agent_for(svc, key, name)
@@ -275,14 +275,14 @@ async def send_message(name: str, conversation_id: int, body: MessageIn, svc: Sv
 
 @router.post("/agents/{name}/conversations/{conversation_id}/takeover",
              summary="A person takes the conversation over; the agent stays silent")
-def take_over(name: str, conversation_id: int, body: PersonIn, svc: Svc, key: Key) -> dict[str, Any]:
+def take_over(name: str, conversation_id: RowId, body: PersonIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return conversation_json(svc.frontdesk.take_over(conversation_id, body.person, agent), agent.name)
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/reply", status_code=201,
              summary="The person who took over replies")
-def reply(name: str, conversation_id: int, body: ReplyIn, svc: Svc, key: Key) -> dict[str, Any]:
+def reply(name: str, conversation_id: RowId, body: ReplyIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     message_id = svc.frontdesk.reply_as(conversation_id, body.person, body.text, agent)
     return {"message_id": message_id}
@@ -290,7 +290,7 @@ def reply(name: str, conversation_id: int, body: ReplyIn, svc: Svc, key: Key) ->
 
 @router.post("/agents/{name}/conversations/{conversation_id}/release",
              summary="Hand the conversation back to the agent")
-def release(name: str, conversation_id: int, svc: Svc, key: Key) -> dict[str, Any]:
+def release(name: str, conversation_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return conversation_json(svc.frontdesk.hand_back(conversation_id, agent), agent.name)
 

@@ -9,9 +9,9 @@ import re
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -27,6 +27,8 @@ from .ratelimit import RateLimiter
 from .streaming import Busy, StreamSlots
 
 log = get_logger(__name__)
+#: A database id in a URL: bounded so no request can overflow SQLite's 64-bit integers.
+RowId = Annotated[int, Path(ge=1, le=2**62)]
 UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$")
 
 

@@ -25,7 +25,7 @@ from ..domain import Agent, User
 from ..errors import AlreadyExists, FrontdeskError
 from ..views import conversation_json, message_json, source_json
 from .api import save_upload, upload_path
-from .app import Services, services
+from .app import RowId, Services, services
 from .ratelimit import RateLimiter
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -175,7 +175,7 @@ def source_upload(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()
 
 
 @router.post("/agents/{name}/sources/{source_id}/sync")
-def source_sync(name: str, source_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+def source_sync(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
     source = svc.frontdesk.store.get_source(agent.id, str(source_id))
@@ -184,7 +184,7 @@ def source_sync(name: str, source_id: int, svc: Svc, login: Login, csrf: Annotat
 
 
 @router.post("/agents/{name}/sources/{source_id}/remove")
-def source_remove(name: str, source_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+def source_remove(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
     removed = svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))
@@ -205,7 +205,7 @@ def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = 
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(conversation_id: int, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+def conversation(conversation_id: RowId, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
     found = svc.frontdesk.conversation(conversation_id)
     agent = next(a for a in svc.frontdesk.store.list_agents() if a.id == found.agent_id)
     transcript = [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(found.id)]
@@ -214,7 +214,7 @@ def conversation(conversation_id: int, request: Request, svc: Svc, login: Login,
 
 
 @router.post("/conversations/{conversation_id}/takeover")
-def takeover(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+def takeover(conversation_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     try:
         svc.frontdesk.take_over(conversation_id, login.user.name)
@@ -224,7 +224,7 @@ def takeover(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, 
 
 
 @router.post("/conversations/{conversation_id}/reply")
-def reply(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+def reply(conversation_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()],
           text: Annotated[str, Form(max_length=4000)]) -> Response:
     csrf_checked(login, csrf)
     try:
@@ -235,7 +235,7 @@ def reply(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, For
 
 
 @router.post("/conversations/{conversation_id}/release")
-def release(conversation_id: int, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+def release(conversation_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     svc.frontdesk.hand_back(conversation_id)
     return back(f"/console/conversations/{conversation_id}", "Handed back to the agent.")

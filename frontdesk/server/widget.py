@@ -27,7 +27,7 @@ from .. import auth
 from ..domain import Agent, Conversation
 from ..errors import FrontdeskError, NotFound
 from ..views import message_json
-from .app import Services, services
+from .app import RowId, Services, services
 from .streaming import iterate_in_thread
 
 router = APIRouter(tags=["widget"])
@@ -129,7 +129,7 @@ def start(name: str, request: Request, response: Response, svc: Svc) -> dict[str
 
 
 @router.get("/widget/{name}/conversations/{conversation_id}", summary="A visitor's conversation, for reloads and replies from a person")
-def history(name: str, conversation_id: int, request: Request, response: Response, svc: Svc, token: Token,
+def history(name: str, conversation_id: RowId, request: Request, response: Response, svc: Svc, token: Token,
             after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> dict[str, Any]:
     agent, origin = _public_agent(svc, request, name, response)
     conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
@@ -141,7 +141,7 @@ def history(name: str, conversation_id: int, request: Request, response: Respons
 @router.post("/widget/{name}/conversations/{conversation_id}/messages",
              summary="Send a visitor's message; the answer streams back as server-sent events",
              response_class=StreamingResponse)
-async def send(name: str, conversation_id: int, body: WidgetMessage, request: Request, svc: Svc,
+async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: Request, svc: Svc,
                token: Token) -> StreamingResponse:
     agent, origin = _public_agent(svc, request, name)
     conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)

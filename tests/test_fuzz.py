@@ -1,0 +1,42 @@
+"""A fuzz run of the server's OpenAPI description with schemathesis: no request may cause a 5xx.
+
+Schemathesis generates valid and invalid requests for every operation (bodies, paths, query
+strings, headers), sends them over real HTTP to a running server, and fails on any server error.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frontdesk.app import Frontdesk
+from frontdesk.server import create_app
+
+from .conftest import ServerThread, served_settings
+
+pytestmark = pytest.mark.slow
+
+
+def test_fuzzing_the_openapi_description_finds_no_server_error(built_home: Path, upstream: ServerThread,
+                                                               tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    app = Frontdesk(served_settings(home, upstream, widget_rate=100_000))
+    key, _ = app.create_api_key()
+    with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
+        run = subprocess.run(
+            [str(Path(sys.executable).with_name("st")), "run", server.url + "/openapi.json",
+             "--checks", "not_a_server_error", "--header", f"Authorization: Bearer {key}",
+             "--max-examples", "15", "--seed", "7", "--request-timeout", "30", "--no-color",
+             "--suppress-health-check", "all", "--report-dir", str(tmp_path / "report")],
+            capture_output=True, text=True, timeout=900)
+    app.close()
+    summary = run.stdout[-6000:]
+    assert run.returncode == 0, summary
+    tested = re.search(r"(\d+) passed", summary)
+    assert tested and int(tested.group(1)) >= 20, summary  # every API operation was exercised
