@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from .embed import EMBEDDERS
 from .errors import InvalidInput, NotFound, UserError
 from .ingest.pipeline import Ingestor, Progress
 from .llm import get_model
+from .llm.remote import request_id
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
 
@@ -112,10 +114,14 @@ class Frontdesk:
             self.store.add_message(conversation.id, "user", text.strip(), {"held": True})
             yield "held", conversation
             return
-        for event, value in self.responder(model).stream(agent, text, conversation.id):
-            if event == "done" and value.handoff and conversation.status == "bot":
-                self.store.set_conversation_status(conversation.id, "waiting", None)
-            yield event, value
+        token = request_id.set(f"frontdesk-{conversation.id}-{secrets.token_hex(4)}")
+        try:
+            for event, value in self.responder(model).stream(agent, text, conversation.id):
+                if event == "done" and value.handoff and conversation.status == "bot":
+                    self.store.set_conversation_status(conversation.id, "waiting", None)
+                yield event, value
+        finally:
+            request_id.reset(token)
 
     def take_over(self, conversation_id: int, person: str, agent: Agent | None = None) -> Conversation:
         conversation = self.conversation(conversation_id, agent)

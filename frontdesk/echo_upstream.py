@@ -4,8 +4,8 @@ It stands in for a real inference server (vLLM, llama.cpp server) where the figu
 measure is frontdesk's own: load tests (``bench/serve_load.py``) and tests of the server
 that must not wait for a model. It streams the first sentences of the first source in
 the prompt word by word, one every ``1/rate`` seconds, and records when it sent each word,
-keyed by the ``#N`` tag a load test puts in its question, so the delay frontdesk adds to
-every word can be measured. Run it alone with ``python -m frontdesk.echo_upstream``.
+keyed by the request's ``X-Request-Id`` (frontdesk sends ``frontdesk-<conversation>-<n>``), so
+the delay frontdesk adds to every word can be measured. Run it alone with ``python -m frontdesk.echo_upstream``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
 _SOURCE = re.compile(r"^\[\d+\] (?:[^:\n]{1,200}: )?(.+)$", re.M)
-_TAG = re.compile(r"#(\d+)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -45,7 +44,12 @@ class EchoUpstream:
         self.sent: dict[str, list[float]] = {}  # tag -> monotonic time each word was sent
         self.requests = 0
         self.app = Starlette(routes=[Route("/v1/chat/completions", self.completions, methods=["POST"]),
-                                     Route("/v1/models", self.models, methods=["GET"])])
+                                     Route("/v1/models", self.models, methods=["GET"]),
+                                     Route("/sent", self.sent_times, methods=["GET"])])
+
+    async def sent_times(self, request: Request) -> JSONResponse:
+        """When each word of each tagged request was sent (``time.monotonic()``, shared by local processes)."""
+        return JSONResponse({"requests": self.requests, "sent": self.sent})
 
     async def models(self, request: Request) -> JSONResponse:
         return JSONResponse({"object": "list", "data": [{"id": "echo", "object": "model", "owned_by": "test"}]})
@@ -56,8 +60,8 @@ class EchoUpstream:
         messages = body.get("messages") or []
         prompt = "\n".join(str(m.get("content", "")) for m in messages if m.get("role") == "user")
         words = reply_for(prompt).split(" ")[: int(body.get("max_tokens") or 200)]
-        tag_match = _TAG.search(prompt.rsplit("QUESTION:", 1)[-1])
-        times = self.sent.setdefault(tag_match.group(1), []) if tag_match else []
+        tag = request.headers.get("x-request-id")
+        times = self.sent.setdefault(tag, []) if tag else []
         if not body.get("stream"):
             await asyncio.sleep(self.first_token_delay + self.interval * len(words))
             return JSONResponse({"id": "echo", "object": "chat.completion", "model": body.get("model", "echo"),

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextvars import ContextVar
 
 import httpx
 
 from ..errors import InfrastructureError
+
+#: Sent as ``X-Request-Id`` with each request, so the inference server's logs (vLLM uses it as its
+#: request id) can be matched with frontdesk's conversations. Set per answer by :meth:`Frontdesk.chat`.
+request_id: ContextVar[str | None] = ContextVar("frontdesk_request_id", default=None)
 
 
 class OpenAICompatibleModel:
@@ -22,7 +27,9 @@ class OpenAICompatibleModel:
         body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
                 "temperature": temperature, "stream": True}
         try:
-            with self._client.stream("POST", "/chat/completions", json=body) as response:
+            rid = request_id.get()
+            headers = {"X-Request-Id": rid} if rid else None
+            with self._client.stream("POST", "/chat/completions", json=body, headers=headers) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise InfrastructureError(
