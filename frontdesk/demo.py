@@ -57,6 +57,7 @@ def main() -> None:
                 break
             converse(responder, agent, question, conversation, prefix=f"{AGENT}> ")
     click.echo(f"\nNext: `frontdesk --home {home} chat {AGENT}` or `frontdesk --home {home} ask {AGENT} \"...\" --json`")
+    click.echo(f"In the browser: `frontdesk --home {home} serve`, then open http://127.0.0.1:8000/widget/{AGENT}/demo")
     app.close()
 
 

@@ -20,8 +20,10 @@ class OpenAICompatibleModel:
         self.base_url = base_url.rstrip("/")
         self.name = model
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        # one connection per answer in flight: the server streams many at once (FRONTDESK_MAX_STREAMS)
         self._client = httpx.Client(base_url=self.base_url, headers=headers,
-                                    timeout=httpx.Timeout(timeout, connect=10.0))
+                                    timeout=httpx.Timeout(timeout, connect=10.0),
+                                    limits=httpx.Limits(max_connections=1024, max_keepalive_connections=64))
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
