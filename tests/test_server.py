@@ -371,3 +371,58 @@ def test_busy_server_answers_503_with_retry_after(served: Served, built_home: Pa
                        json={"model": AGENT, "messages": [{"role": "user", "content": "hi"}]})
     app.close()
     assert r.status_code == 503 and r.headers["retry-after"] == "2"
+
+
+# -- the commands -----------------------------------------------------------------------------------------
+
+def test_keys_users_and_serve_commands(built_home: Path, tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    from click.testing import CliRunner
+
+    from frontdesk.cli.main import cli
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home)
+    runner = CliRunner()
+    created = runner.invoke(cli, ["--home", str(home), "keys", "create", "--agent", AGENT, "--label", "shop site"])
+    assert created.exit_code == 0, created.output
+    key = created.stdout.strip().splitlines()[0]
+    assert key.startswith("fd_")
+    listed = json.loads(runner.invoke(cli, ["--home", str(home), "keys", "list", "--json"]).stdout)
+    assert listed[0]["agent"] == AGENT and listed[0]["label"] == "shop site" and key not in json.dumps(listed)
+    assert runner.invoke(cli, ["--home", str(home), "keys", "create", "--agent", "nobody"]).exit_code == 2
+    short = runner.invoke(cli, ["--home", str(home), "users", "create", "ana", "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "8 characters" in short.output
+    assert runner.invoke(cli, ["--home", str(home), "users", "create", "ana", "--password-stdin"],
+                         input="correct horse battery\n").exit_code == 0
+    assert runner.invoke(cli, ["--home", str(home), "users", "list"]).stdout.strip() == "ana"
+    origins = runner.invoke(cli, ["--home", str(home), "agents", "edit", AGENT, "--allow-origin", "https://a.example/x"])
+    assert origins.exit_code == 2 and "https://a.example/x" in origins.output
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("frontdesk")), "--home", str(home), "serve",
+                               "--port", str(port), "--no-warm-up"], env={**os.environ, "FRONTDESK_HOME": str(home)},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read() if server.stderr else ""
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        agents = httpx.get(f"http://127.0.0.1:{port}/api/agents", headers={"Authorization": f"Bearer {key}"})
+        assert [a["name"] for a in agents.json()] == [AGENT]
+    finally:
+        server.terminate()
+        _, err = server.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}" in err
