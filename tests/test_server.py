@@ -12,8 +12,9 @@ import html
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote
 
 import httpx
 import openai
@@ -79,6 +80,15 @@ def test_a_key_for_one_agent_sees_no_other(served: Served, request: pytest.Fixtu
 
 
 # -- REST API -------------------------------------------------------------------------------------------
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
 
 def _wait(served: Served, job: dict) -> dict:
     import time
@@ -343,6 +353,11 @@ def test_console_takeover_reply_and_hand_back(served: Served, request: pytest.Fi
     saved = browser.post(f"/console/agents/{AGENT}", data={"csrf": csrf, "persona": "New persona",
                                                            "instructions": "", "allowed_origins": "https://a.example"})
     assert saved.status_code == 303 and served.app.agent(AGENT).allowed_origins == ("https://a.example",)
+    uploaded = browser.post(f"/console/agents/{AGENT}/upload", data={"csrf": csrf},
+                            files={"file": ("gift cards.md", b"# Gift cards\n\nWe sell gift cards from 20 EUR.\n")})
+    assert uploaded.status_code == 303 and "gift_cards.md" in unquote(uploaded.headers["location"])
+    _wait_until(lambda: any(s.location.endswith("gift_cards.md") and s.last_status == "ok"
+                            for s in served.app.sources(AGENT)))
     assert browser.get("/console/login?next=https://evil.example").text.count("https://evil.example") == 0
     browser.post("/console/logout", data={"csrf": csrf})
     assert browser.get("/console/").status_code == 303

@@ -15,11 +15,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..app import checked_origins
-from ..domain import Agent, ApiKey
+from ..domain import Agent, ApiKey, Source, SourceKind
 from ..errors import AlreadyExists, InvalidInput
 from ..ingest.sources import is_url
 from ..views import agent_json, conversation_json, message_json, source_json
 from .app import RowId, Services, services
+from .jobs import Job
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `frontdesk keys create`.")
 _FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -145,7 +146,7 @@ def add_source(name: str, body: SourceIn, svc: Svc, key: Key) -> dict[str, Any]:
     if not is_url(body.url) or not body.url.lower().startswith(("http://", "https://")):
         raise InvalidInput(f"{body.url!r} is not an http(s) URL; upload files to /api/agents/{name}/sources/upload")
     source = svc.frontdesk.ingestor().register(agent, body.url, kind=body.kind, sync_interval=body.sync_interval)
-    return {"source": source_json(source), "job": _sync_job(svc, agent, [source.id]).to_json()}
+    return {"source": source_json(source), "job": sync_job(svc, agent, [source.id]).to_json()}
 
 
 @router.post("/agents/{name}/sources/upload", status_code=202,
@@ -153,30 +154,28 @@ def add_source(name: str, body: SourceIn, svc: Svc, key: Key) -> dict[str, Any]:
 def upload_sources(name: str, svc: Svc, key: Key, files: Annotated[list[UploadFile], File()],
                    kind: Annotated[Literal["docs", "faq", "catalog"] | None, Form()] = None) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
-    ingestor = svc.frontdesk.ingestor()
-    sources = []
-    for upload in files:
-        path = upload_path(svc, agent, upload.filename or "")
-        save_upload(upload, path, svc.settings.max_file_bytes)
-        try:
-            sources.append(ingestor.register(agent, str(path), kind=kind))
-        except AlreadyExists:
-            sources.append(svc.frontdesk.store.get_source(agent.id, str(path)))
+    sources = [keep_upload(svc, agent, upload, kind) for upload in files]
     return {"sources": [source_json(s) for s in sources],
-            "job": _sync_job(svc, agent, [s.id for s in sources]).to_json()}
+            "job": sync_job(svc, agent, [s.id for s in sources]).to_json()}
 
 
-def upload_path(svc: Services, agent: Agent, filename: str) -> Path:
-    """Where an upload is kept: one file per name and agent, so uploading it again replaces it."""
-    stem = _FILENAME.sub("_", Path(filename).name).strip("._")[:120]
+def keep_upload(svc: Services, agent: Agent, upload: UploadFile, kind: SourceKind | None = None) -> Source:
+    """Store an uploaded file as a source of ``agent`` (not read yet). One file per name and agent:
+    uploading the same name again replaces the file and keeps its source."""
+    stem = _FILENAME.sub("_", Path(upload.filename or "").name).strip("._")[:120]
     if not stem:
-        raise InvalidInput(f"upload {filename!r} has no usable file name")
+        raise InvalidInput(f"upload {upload.filename!r} has no usable file name")
     folder = svc.settings.home / "uploads" / str(agent.id)
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / stem
+    path = folder / stem
+    _save(upload, path, svc.settings.max_file_bytes)
+    try:
+        return svc.frontdesk.ingestor().register(agent, str(path), kind=kind)
+    except AlreadyExists:
+        return svc.frontdesk.store.get_source(agent.id, str(path))
 
 
-def save_upload(upload: UploadFile, path: Path, limit: int) -> None:
+def _save(upload: UploadFile, path: Path, limit: int) -> None:
     partial = path.with_name(path.name + ".part")
     size = 0
     with partial.open("wb") as out:
@@ -200,7 +199,7 @@ def get_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any
 def sync_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     source = svc.frontdesk.store.get_source(agent.id, str(source_id))
-    return {"job": _sync_job(svc, agent, [source.id]).to_json()}
+    return {"job": sync_job(svc, agent, [source.id]).to_json()}
 
 
 @router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items")
@@ -217,7 +216,8 @@ def get_job(job_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     return job.to_json()
 
 
-def _sync_job(svc: Services, agent: Agent, source_ids: list[int]) -> Any:
+def sync_job(svc: Services, agent: Agent, source_ids: list[int]) -> Job:
+    """Sync these sources of ``agent`` in the background."""
     refs = [str(i) for i in source_ids]
     return svc.jobs.submit(agent.id, f"sync {agent.name} sources {', '.join(refs)}",
                            lambda: svc.frontdesk.sync(agent.name, refs))

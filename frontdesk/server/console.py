@@ -13,6 +13,7 @@ CSRF token.
 from __future__ import annotations
 
 import hmac
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -22,9 +23,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..app import checked_origins
 from ..domain import Agent, User
-from ..errors import AlreadyExists, FrontdeskError
+from ..errors import AlreadyExists, FrontdeskError, InvalidInput
 from ..views import conversation_json, message_json, source_json
-from .api import save_upload, upload_path
+from .api import keep_upload, sync_job
 from .app import RowId, Services, services
 from .ratelimit import RateLimiter
 
@@ -151,7 +152,7 @@ def source_add(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
         source = svc.frontdesk.ingestor().register(agent, url.strip())
     except AlreadyExists:
         return back(f"/console/agents/{name}", "That URL is already a source.")
-    svc.jobs.submit(agent.id, f"sync {url}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
+    sync_job(svc, agent, [source.id])
     return back(f"/console/agents/{name}", "Added; reading it now. Reload to see its status.")
 
 
@@ -161,25 +162,18 @@ def source_upload(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
     try:
-        path = upload_path(svc, agent, file.filename or "")
-    except FrontdeskError:
+        source = keep_upload(svc, agent, file)
+    except InvalidInput:
         return back(f"/console/agents/{name}", "Choose a file to upload.")
-    save_upload(file, path, svc.settings.max_file_bytes)
-    stem = path.name
-    try:
-        source = svc.frontdesk.ingestor().register(agent, str(path))
-    except AlreadyExists:
-        source = svc.frontdesk.store.get_source(agent.id, str(path))
-    svc.jobs.submit(agent.id, f"sync {stem}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
-    return back(f"/console/agents/{name}", f"Uploaded {stem}; reading it now.")
+    sync_job(svc, agent, [source.id])
+    return back(f"/console/agents/{name}", f"Uploaded {Path(source.location).name}; reading it now.")
 
 
 @router.post("/agents/{name}/sources/{source_id}/sync")
 def source_sync(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
-    source = svc.frontdesk.store.get_source(agent.id, str(source_id))
-    svc.jobs.submit(agent.id, f"sync {source.location}", lambda: svc.frontdesk.sync(agent.name, [str(source.id)]))
+    sync_job(svc, agent, [svc.frontdesk.store.get_source(agent.id, str(source_id)).id])
     return back(f"/console/agents/{name}", "Sync started.")
 
 
