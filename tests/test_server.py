@@ -339,6 +339,8 @@ def test_console_takeover_reply_and_hand_back(served: Served, request: pytest.Fi
     taken = browser.post(f"/console/conversations/{conversation['id']}/takeover", data={"csrf": csrf})
     assert taken.status_code == 303 and served.app.conversation(conversation["id"]).owner == "ana"
     assert served.http.post(base + "/messages", json={"text": "hello?"}).json()["held"] is True
+    assert served.app.store.conversation_counts(served.app.agent(AGENT).id) == {"bot": 0, "waiting": 0, "human": 1}
+    assert re.search(r"harbor</a></td>(\s*<td>\d+</td>){3}\s*<td>0</td><td>1</td>", browser.get("/console/").text)
     browser.post(f"/console/conversations/{conversation['id']}/reply", data={"csrf": csrf, "text": "Ana here, sorry!"})
     page = browser.get(f"/console/conversations/{conversation['id']}").text
     assert "Ana here, sorry!" in page and "Hand back" in page

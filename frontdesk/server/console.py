@@ -111,8 +111,8 @@ def _local(target: str) -> str:
 @router.get("/")
 def home(request: Request, svc: Svc, login: Login) -> HTMLResponse:
     store = svc.frontdesk.store
-    agents = [{"agent": a, "stats": store.agent_stats(a.id), "waiting": len(store.list_conversations(a.id, status="waiting")),
-               "human": len(store.list_conversations(a.id, status="human"))} for a in store.list_agents()]
+    agents = [{"agent": a, "stats": store.agent_stats(a.id), "conversations": store.conversation_counts(a.id)}
+              for a in store.list_agents()]
     return page("home.html", request, login, agents=agents)
 
 

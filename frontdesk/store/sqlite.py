@@ -145,6 +145,13 @@ class SQLiteStore:
             (*params, limit, offset))
         return [self._conversation(r) for r in rows]
 
+    def conversation_counts(self, agent_id: int) -> dict[str, int]:
+        """How many of the agent's conversations are in each status (bot, waiting, human)."""
+        counts = {"bot": 0, "waiting": 0, "human": 0}
+        counts.update({r["status"]: r["n"] for r in self._query(
+            "SELECT status, count(*) AS n FROM conversations WHERE agent_id = ? GROUP BY status", (agent_id,))})
+        return counts
+
     def add_message(self, conversation_id: int, role: str, text: str, payload: dict[str, Any] | None = None) -> int:
         now = _ts(utcnow())
         with self._tx() as db:
