@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from frontdesk.app import Frontdesk
@@ -182,3 +185,30 @@ def served_settings(home: Path, upstream: ServerThread, **overrides: object) -> 
                              crawl_delay=0.0, http_timeout=2.0, **overrides)
 
 
+
+
+class Served:
+    """The sample business behind a running server, with an API key and a client that sends it."""
+
+    def __init__(self, app: Frontdesk, server: ServerThread, key: str, http: httpx.Client) -> None:
+        self.app = app
+        self.server = server
+        self.url = server.url
+        self.key = key
+        self.http = http
+
+
+@contextlib.contextmanager
+def serve_sample(built_home: Path, home: Path, upstream: ServerThread, **overrides: object) -> Iterator[Served]:
+    """A copy of ``built_home`` at ``home``, served over real HTTP until the block ends."""
+    from frontdesk.server import create_app
+
+    shutil.copytree(built_home, home)
+    app = Frontdesk(served_settings(home, upstream, **overrides))
+    key, _ = app.create_api_key(label="tests")
+    try:
+        with ServerThread(create_app(app.settings, app, warm_up=False)) as server, \
+                httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
+            yield Served(app, server, key, http)
+    finally:
+        app.close()

@@ -16,9 +16,8 @@ from pathlib import Path
 import pytest
 
 from frontdesk.app import Frontdesk
-from frontdesk.server import create_app
 
-from .conftest import AGENT, ServerThread, served_settings
+from .conftest import AGENT, ServerThread, serve_sample
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
@@ -44,11 +43,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def stack(built_home: Path, tmp_path: Path, upstream: ServerThread, local_site) -> Iterator[tuple[Frontdesk, str, str]]:
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    app = Frontdesk(served_settings(home, upstream))
-    app.create_user("ana", "correct horse battery")
-    with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
+    with serve_sample(built_home, tmp_path / "home", upstream) as served:
+        app, server = served.app, served.server
+        app.create_user("ana", "correct horse battery")
         shop = tmp_path / "shop"
         shop.mkdir()
         page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -62,7 +59,6 @@ def stack(built_home: Path, tmp_path: Path, upstream: ServerThread, local_site) 
         site = local_site(shop)
         app.store.update_agent(AGENT, allowed_origins=[site.url])
         yield app, server.url, site.url
-    app.close()
 
 
 def test_widget_answers_with_a_product_card_and_the_console_takes_over(browser: object, stack: tuple) -> None:

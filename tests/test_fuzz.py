@@ -7,35 +7,26 @@ strings, headers), sends them over real HTTP to a running server, and fails on a
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from frontdesk.app import Frontdesk
-from frontdesk.server import create_app
-
-from .conftest import ServerThread, served_settings
+from .conftest import ServerThread, serve_sample
 
 pytestmark = pytest.mark.slow
 
 
 def test_fuzzing_the_openapi_description_finds_no_server_error(built_home: Path, upstream: ServerThread,
                                                                tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    app = Frontdesk(served_settings(home, upstream, widget_rate=100_000))
-    key, _ = app.create_api_key()
-    with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
+    with serve_sample(built_home, tmp_path / "home", upstream, widget_rate=100_000) as served:
         run = subprocess.run(
-            [str(Path(sys.executable).with_name("st")), "run", server.url + "/openapi.json",
-             "--checks", "not_a_server_error", "--header", f"Authorization: Bearer {key}",
+            [str(Path(sys.executable).with_name("st")), "run", served.url + "/openapi.json",
+             "--checks", "not_a_server_error", "--header", f"Authorization: Bearer {served.key}",
              "--max-examples", "15", "--seed", "7", "--request-timeout", "30", "--no-color",
              "--suppress-health-check", "all", "--report-dir", str(tmp_path / "report")],
             capture_output=True, text=True, timeout=900)
-    app.close()
     summary = run.stdout[-6000:]
     assert run.returncode == 0, summary
     tested = re.search(r"(\d+) passed", summary)

@@ -23,29 +23,13 @@ import pytest
 from frontdesk.app import Frontdesk
 from frontdesk.server import create_app
 
-from .conftest import AGENT, SAMPLE, ServerThread, served_settings
-
-
-class Served:
-    def __init__(self, app: Frontdesk, server: ServerThread, key: str) -> None:
-        self.app = app
-        self.server = server
-        self.url = server.url
-        self.key = key
-        self.http = httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {key}"}, timeout=30)
+from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample, served_settings
 
 
 @pytest.fixture
 def served(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home)
-    app = Frontdesk(served_settings(home, upstream, widget_rate=5))
-    key, _ = app.create_api_key(label="tests")
-    with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
-        served = Served(app, server, key)
+    with serve_sample(built_home, tmp_path / "home", upstream, widget_rate=5) as served:
         yield served
-        served.http.close()
-    app.close()
 
 
 # -- keys -------------------------------------------------------------------------------------------
@@ -377,16 +361,9 @@ def test_a_restart_loses_nothing(served: Served, upstream: ServerThread) -> None
     assert [m["role"] for m in transcript] == ["user", "assistant"] and "9:00" in transcript[1]["text"]
 
 
-def test_busy_server_answers_503_with_retry_after(served: Served, built_home: Path, upstream: ServerThread,
-                                                  tmp_path: Path) -> None:
-    home = tmp_path / "busy"
-    shutil.copytree(built_home, home)
-    app = Frontdesk(served_settings(home, upstream, max_streams=0))
-    key, _ = app.create_api_key()
-    with ServerThread(create_app(app.settings, app, warm_up=False)) as server:
-        r = httpx.post(server.url + "/v1/chat/completions", headers={"Authorization": f"Bearer {key}"},
-                       json={"model": AGENT, "messages": [{"role": "user", "content": "hi"}]})
-    app.close()
+def test_busy_server_answers_503_with_retry_after(built_home: Path, upstream: ServerThread, tmp_path: Path) -> None:
+    with serve_sample(built_home, tmp_path / "busy", upstream, max_streams=0) as busy:
+        r = busy.http.post("/v1/chat/completions", json={"model": AGENT, "messages": [{"role": "user", "content": "hi"}]})
     assert r.status_code == 503 and r.headers["retry-after"] == "2"
 
 
