@@ -21,6 +21,7 @@ from ..ingest.sources import is_url
 from ..views import agent_json, conversation_json, message_json, source_json
 from .app import RowId, Services, services
 from .jobs import Job
+from .streaming import iterate_in_thread
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `frontdesk keys create`.")
 _FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -261,8 +262,6 @@ def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> d
 @router.post("/agents/{name}/conversations/{conversation_id}/messages",
              summary="Send a customer message and get the agent's answer (nothing while a person owns it)")
 async def send_message(name: str, conversation_id: RowId, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
-    from .streaming import iterate_in_thread
-
     agent = agent_for(svc, key, name)
     async for event, value in iterate_in_thread(
             lambda: svc.frontdesk.chat(agent, conversation_id, body.text), svc.slots):
