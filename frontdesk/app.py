@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import auth
 from .answer import Answer, Responder
@@ -24,6 +24,9 @@ from .llm.remote import request_id
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
 
+if TYPE_CHECKING:
+    from .channels import Channels
+
 
 class Frontdesk:
     def __init__(self, settings: Settings, store: SQLiteStore | None = None) -> None:
@@ -31,9 +34,21 @@ class Frontdesk:
         self.store = store or open_store(settings.resolved_database_url)
         self.search_engine = SearchEngine(self.store)
         self._responders: dict[str, Responder] = {}
+        self._channels: Channels | None = None
 
     def close(self) -> None:
+        if self._channels is not None:
+            self._channels.stop()
         self.store.close()
+
+    @property
+    def channels(self) -> Channels:
+        """WhatsApp, Messenger and Instagram: connected accounts, webhooks, replies (created on first use)."""
+        if self._channels is None:
+            from .channels import Channels
+
+            self._channels = Channels(self)
+        return self._channels
 
     # agents
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
@@ -128,6 +143,8 @@ class Frontdesk:
         if conversation.status == "human" and conversation.owner != person:
             raise UserError(f"{conversation.owner} already owns conversation {conversation_id}")
         self.store.set_conversation_status(conversation.id, "human", person)
+        if conversation.status != "human":
+            self.channels.thread_control(conversation, "human")
         return self.conversation(conversation_id)
 
     def reply_as(self, conversation_id: int, person: str, text: str, agent: Agent | None = None) -> int:
@@ -136,11 +153,19 @@ class Frontdesk:
             raise UserError(f"take over conversation {conversation_id} before replying in it")
         if not text.strip():
             raise InvalidInput("the reply is empty")
-        return self.store.add_message(conversation.id, "human", text.strip(), {"by": person})
+        channel = self.channels.is_channel_conversation(conversation)
+        if channel:
+            self.channels.check_human_reply(conversation)  # the platform's messaging window, before storing
+        message_id = self.store.add_message(conversation.id, "human", text.strip(), {"by": person})
+        if channel:
+            self.channels.deliver_human_reply(conversation, text.strip(), message_id)
+        return message_id
 
     def hand_back(self, conversation_id: int, agent: Agent | None = None) -> Conversation:
         conversation = self.conversation(conversation_id, agent)
         self.store.set_conversation_status(conversation.id, "bot", None)
+        if conversation.status == "human":
+            self.channels.thread_control(conversation, "bot")
         return self.conversation(conversation_id)
 
     # API keys and console users

@@ -50,7 +50,7 @@ class Settings:
     #: Base URL of an OpenAI-compatible server (``http://host:8000/v1``); empty runs the model in-process.
     llm_base_url: str = ""
     #: API key for ``llm_base_url`` (sent as a Bearer token; never logged).
-    llm_api_key: str = ""
+    llm_api_key: str = field(default="", repr=False)
     #: In-process runtime for GGUF files: ``xllamacpp`` (default, prebuilt) or ``llama-cpp-python``.
     llm_runtime: str = "xllamacpp"
     #: CPU threads for the in-process model; 0 means one per core (at most 8).
@@ -75,6 +75,22 @@ class Settings:
     max_body_kb: int = 1024
     #: Proxy addresses whose X-Forwarded-For / X-Forwarded-Proto headers are trusted (comma-separated, ``*`` for any).
     trusted_proxies: str = "127.0.0.1"
+    #: Base URL of Meta's Graph API, with its version; point it at a local stand-in to try channels offline.
+    graph_base_url: str = "https://graph.facebook.com/v24.0"
+    #: Attempts for one Graph API request that gets 429, 5xx or no answer (backoff doubles from ``graph_backoff``).
+    graph_attempts: int = 5
+    #: First wait, in seconds, before retrying a Graph API request (a Retry-After header takes precedence).
+    graph_backoff: float = 0.5
+    #: Threads that answer messaging-channel messages (messages of one customer are handled in order).
+    channel_workers: int = 4
+    #: Meta app secret: webhook deliveries are checked against it (HMAC-SHA256). Never logged.
+    meta_app_secret: str = field(default="", repr=False)
+    #: The verify token Meta sends when you subscribe the webhook. Never logged.
+    meta_verify_token: str = field(default="", repr=False)
+    #: Default Graph API access token for sending (a channel's own token in the secrets file wins). Never logged.
+    meta_access_token: str = field(default="", repr=False)
+    #: TOML file with the Meta secrets (see docs/channels.md); empty means ``<home>/secrets.toml`` if it exists.
+    secrets_file: str = ""
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

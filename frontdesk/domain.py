@@ -234,3 +234,62 @@ class User:
     id: int
     name: str
     password_hash: str
+
+
+Platform = Literal["whatsapp", "messenger", "instagram"]
+PLATFORMS: tuple[Platform, ...] = ("whatsapp", "messenger", "instagram")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A messaging account connected to an agent: a WhatsApp phone-number id, a Facebook page id
+    or an Instagram account id. Its secrets are never here (see :mod:`frontdesk.channels.secrets`)."""
+
+    id: int
+    agent_id: int
+    platform: Platform
+    account_id: str
+    catalog_id: str | None
+    handover_app_id: str | None
+    label: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ChannelEvent:
+    """One inbound message or event from a channel, kept once per platform id."""
+
+    id: int
+    channel_id: int | None
+    platform: Platform
+    event_key: str
+    kind: str
+    sender: str | None
+    thread: str
+    payload: dict[str, Any]
+    state: str  # pending, working, done, held, skipped, failed
+    attempts: int
+    error: str | None
+    conversation_id: int | None
+    sent_at: datetime | None
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """One request to the Graph API that a reply, a read receipt or a handover needs."""
+
+    id: int
+    channel_id: int
+    conversation_id: int | None
+    key: str
+    kind: str
+    path: str
+    body: dict[str, Any]
+    state: str  # pending, sending, sent, failed
+    attempts: int
+    platform_message_id: str | None
+    delivery: str | None
+    error: str | None
+    created_at: datetime
+    sent_at: datetime | None

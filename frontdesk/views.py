@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .domain import Agent, Conversation, Source
+from .domain import Agent, Channel, ChannelEvent, Conversation, Source
 from .store.base import KnowledgeStore, Message
 
 
@@ -46,3 +46,22 @@ def message_json(message: Message, *, evidence: bool = False) -> dict[str, Any]:
     elif message.role == "human":
         data["by"] = payload.get("by")
     return data
+
+
+def channel_json(channel: Channel, agent_name: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    """A connected messaging account. It never carries a secret: none is stored."""
+    data: dict[str, Any] = {"id": channel.id, "agent": agent_name, "platform": channel.platform,
+                            "account_id": channel.account_id, "catalog_id": channel.catalog_id,
+                            "handover_app_id": channel.handover_app_id, "label": channel.label,
+                            "created_at": channel.created_at.isoformat(),
+                            "webhook_path": "/webhooks/meta"}
+    if counts is not None:
+        data["events"] = counts
+    return data
+
+
+def event_json(event: ChannelEvent) -> dict[str, Any]:
+    return {"id": event.id, "platform": event.platform, "kind": event.kind, "key": event.event_key,
+            "sender": event.sender, "state": event.state, "attempts": event.attempts, "error": event.error,
+            "conversation_id": event.conversation_id, "received_at": event.received_at.isoformat(),
+            "text": event.payload.get("text")}

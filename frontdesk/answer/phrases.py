@@ -64,3 +64,57 @@ def product_card(language: str, title: str, fields: dict[str, str]) -> str:
     if availability:
         text += f", {availability}"
     return text + "."
+
+
+# -- messaging channels (WhatsApp, Messenger, Instagram) ---------------------------------------
+
+def _pick(language: str, english: str, german: str) -> str:
+    return german if language == "de" else english
+
+
+def sources_label(language: str) -> str:
+    return _pick(language, "Sources", "Quellen")
+
+
+def as_of(language: str) -> str:
+    return _pick(language, "as of", "Stand")
+
+
+def talk_to_person(language: str) -> str:
+    return _pick(language, "Talk to a person", "Mit Team sprechen")
+
+
+def person_will_reply(language: str) -> str:
+    return _pick(language, "Thank you. Someone from our team will reply here as soon as they can.",
+                 "Danke. Jemand aus unserem Team antwortet Ihnen hier, so bald es geht.")
+
+
+def media_received(language: str, kind: str) -> str:
+    names = {"audio": ("voice message", "Sprachnachricht"), "image": ("picture", "Bild"),
+             "video": ("video", "Video"), "document": ("document", "Dokument"), "sticker": ("sticker", "Sticker")}
+    english, german = names.get(kind, ("file", "Datei"))
+    return _pick(language, f"Thank you, I received your {english}. I can only read text for now: "
+                           "could you write your question?",
+                 f"Danke, ich habe Ihr {german} erhalten. Ich kann bisher nur Text lesen: "
+                 "Könnten Sie Ihre Frage schreiben?")
+
+
+def order_received(language: str, lines: list[str], missing: list[str]) -> str:
+    text = _pick(language, "Thank you for your order:", "Danke für Ihre Bestellung:")
+    text += "\n" + "\n".join(f"- {line}" for line in lines)
+    if missing:
+        text += "\n" + _pick(language, "Not in our catalog: ", "Nicht in unserem Katalog: ") + ", ".join(missing)
+    return text + "\n" + _pick(language, "Someone from our team will confirm it here.",
+                               "Jemand aus unserem Team bestätigt sie Ihnen hier.")
+
+
+def see_products(language: str) -> str:
+    return _pick(language, "See products", "Produkte ansehen")
+
+
+def matching_products(language: str) -> str:
+    return _pick(language, "Matching products", "Passende Produkte")
+
+
+def view_product(language: str) -> str:
+    return _pick(language, "View", "Ansehen")

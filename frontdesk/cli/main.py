@@ -569,5 +569,8 @@ def main() -> None:
     cli(prog_name="frontdesk")
 
 
+from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
+
+
 if __name__ == "__main__":
     main()

@@ -18,7 +18,7 @@ from ..app import checked_origins
 from ..domain import Agent, ApiKey, Source, SourceKind
 from ..errors import AlreadyExists, InvalidInput
 from ..ingest.sources import is_url
-from ..views import agent_json, conversation_json, message_json, source_json
+from ..views import agent_json, channel_json, conversation_json, event_json, message_json, source_json
 from .app import RowId, Services, services
 from .jobs import Job
 from .streaming import iterate_in_thread
@@ -299,3 +299,53 @@ def gaps(name: str, svc: Svc, key: Key,
          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     return svc.frontdesk.store.unanswered_questions(agent.id, limit)
+
+
+# -- messaging channels ---------------------------------------------------------------------------
+
+class ChannelIn(Strict):
+    platform: Literal["whatsapp", "messenger", "instagram"]
+    account_id: str = Field(min_length=1, max_length=30, pattern=r"^\d+$",
+                            description="WhatsApp phone-number id, Facebook page id or Instagram account id.")
+    catalog_id: str | None = Field(None, max_length=30, pattern=r"^\d+$",
+                                   description="WhatsApp only: the Meta catalog for product messages.")
+    handover_app_id: str | None = Field(None, max_length=30, pattern=r"^\d+$",
+                                        description="Messenger/Instagram: the app a person answers in "
+                                                    "(the Page inbox is 263902037430900).")
+    label: str = Field("", max_length=200)
+
+
+@router.get("/agents/{name}/channels", summary="The agent's messaging channels (no secrets: none are stored)")
+def list_channels(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    store = svc.frontdesk.store
+    return [channel_json(c, agent.name, store.event_counts(c.id)) for c in store.list_channels(agent.id)]
+
+
+@router.post("/agents/{name}/channels", status_code=201, summary="Connect a WhatsApp number, page or Instagram account")
+def connect_channel(name: str, body: ChannelIn, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    channel = svc.frontdesk.channels.connect(agent.name, body.platform, body.account_id, catalog_id=body.catalog_id,
+                                             handover_app_id=body.handover_app_id, label=body.label)
+    return channel_json(channel, agent.name)
+
+
+@router.get("/agents/{name}/channels/{channel_id}/events", summary="Recent inbound messages and events")
+def channel_events(name: str, channel_id: RowId, svc: Svc, key: Key,
+                   state: Annotated[str | None, Query(max_length=20)] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    channel = svc.frontdesk.store.get_channel(channel_id)
+    if channel.agent_id != agent.id:
+        raise HTTPException(404, f"no channel {channel_id}")
+    return [event_json(e) for e in svc.frontdesk.store.list_events(channel_id=channel.id, state=state, limit=limit)]
+
+
+@router.delete("/agents/{name}/channels/{channel_id}", summary="Disconnect a channel")
+def remove_channel(name: str, channel_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    channel = svc.frontdesk.store.get_channel(channel_id)
+    if channel.agent_id != agent.id:
+        raise HTTPException(404, f"no channel {channel_id}")
+    svc.frontdesk.store.remove_channel(channel.id)
+    return {"removed": channel_json(channel, agent.name)}

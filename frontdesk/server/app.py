@@ -71,7 +71,7 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
 
 
 def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_up: bool = True) -> FastAPI:
-    from . import api, console, openai_api, widget
+    from . import api, console, openai_api, webhooks, widget
 
     shared = Services(frontdesk or Frontdesk(settings))
 
@@ -79,7 +79,9 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_up:
             shared.warm_up()
+        shared.frontdesk.channels.start()
         yield
+        shared.frontdesk.channels.stop()
         shared.jobs.close()
 
     app = FastAPI(title="frontdesk", version=__version__, lifespan=lifespan,
@@ -91,12 +93,13 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     app.include_router(openai_api.router)
     app.include_router(widget.router)
     app.include_router(console.router)
+    app.include_router(webhooks.router)
     _error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and model state")
     def healthz() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "model": shared.model_state,
-                "streams": shared.slots.active}
+                "streams": shared.slots.active, "channels": shared.frontdesk.channels.status()}
 
     app.add_middleware(BodyLimit, limit=settings.max_body_kb * 1024, upload_limit=settings.max_file_bytes)
     return app

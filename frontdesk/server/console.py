@@ -201,7 +201,7 @@ def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = 
 @router.get("/conversations/{conversation_id}")
 def conversation(conversation_id: RowId, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
     found = svc.frontdesk.conversation(conversation_id)
-    agent = next(a for a in svc.frontdesk.store.list_agents() if a.id == found.agent_id)
+    agent = svc.frontdesk.store.get_agent_by_id(found.agent_id)
     transcript = [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(found.id)]
     return page("conversation.html", request, login, agent=agent, conversation=conversation_json(found, agent.name),
                 transcript=transcript, flash=flash)

@@ -23,6 +23,7 @@ import numpy as np
 from ..domain import Agent, ApiKey, Conversation, Source, StoredItem, User, utcnow
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .base import Message, SyncPlan
+from .channel_tables import ChannelTables
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CHUNK = 500  # host parameters per IN (...) list
@@ -36,7 +37,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore:
+class SQLiteStore(ChannelTables):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
@@ -308,6 +309,12 @@ class SQLiteStore:
             raise NotFound(f"no agent named {name!r} (see `frontdesk agents list`)")
         return self._agent(rows[0])
 
+    def get_agent_by_id(self, agent_id: int) -> Agent:
+        rows = self._query("SELECT * FROM agents WHERE id = ?", (agent_id,))
+        if not rows:
+            raise NotFound(f"no agent {agent_id}")
+        return self._agent(rows[0])
+
     def list_agents(self) -> list[Agent]:
         return [self._agent(r) for r in self._query("SELECT * FROM agents ORDER BY name")]
 
@@ -534,6 +541,17 @@ class SQLiteStore:
             for row in self._query(f"SELECT * FROM items WHERE id IN ({','.join('?' * len(chunk))})", chunk):
                 found[row["id"]] = self._item(row)
         return [found[i] for i in ids if i in found]
+
+    def products_by_key(self, agent_id: int, keys: Sequence[str]) -> dict[str, StoredItem]:
+        """The agent's products with these catalog ids."""
+        found: dict[str, StoredItem] = {}
+        keys = list(dict.fromkeys(keys))
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start:start + _CHUNK]
+            rows = self._query(f"SELECT * FROM items WHERE agent_id = ? AND kind = 'product' AND key IN "
+                               f"({','.join('?' * len(chunk))})", (agent_id, *chunk))
+            found.update({r["key"]: self._item(r) for r in rows})
+        return found
 
     def items_of_agent(self, agent_id: int, kind: str | None = None) -> list[StoredItem]:
         sql = "SELECT * FROM items WHERE agent_id = ?" + (" AND kind = ?" if kind else "") + " ORDER BY id"

@@ -1,0 +1,100 @@
+"""A small client of Meta's Graph API: JSON posts and media downloads, retried with backoff.
+
+429, 5xx and connection failures are retried (``graph_attempts`` in all, waits doubling from
+``graph_backoff`` seconds; a Retry-After header wins, capped at 60 s). Any other 4xx is final.
+The access token travels in the Authorization header only, so no URL, log line or error
+message ever carries it.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import httpx
+
+from ..config import Settings
+from ..errors import InfrastructureError
+from ..log import get_logger
+
+log = get_logger(__name__)
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+class GraphError(InfrastructureError):
+    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+class GraphClient:
+    def __init__(self, settings: Settings, stopping: threading.Event | None = None) -> None:
+        self.base_url = settings.graph_base_url.rstrip("/")
+        self.attempts = max(1, settings.graph_attempts)
+        self.backoff = settings.graph_backoff
+        self.max_bytes = settings.max_file_bytes
+        self._stopping = stopping or threading.Event()
+        self._http = httpx.Client(timeout=settings.http_timeout, follow_redirects=True,
+                                  limits=httpx.Limits(max_connections=64))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+        response = self._request("POST", f"{self.base_url}/{path.lstrip('/')}", token, json=body)
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        return data if isinstance(data, dict) else {}
+
+    def media(self, media_id: str, token: str) -> tuple[bytes, str]:
+        """A WhatsApp media object: its URL from ``GET /{media-id}``, then the bytes (same token)."""
+        info = self._request("GET", f"{self.base_url}/{media_id}", token).json()
+        if not isinstance(info, dict) or not info.get("url"):
+            raise GraphError(f"media {media_id}: the Graph API gave no download URL")
+        return self.download(str(info["url"]), token)
+
+    def download(self, url: str, token: str | None = None) -> tuple[bytes, str]:
+        response = self._request("GET", url, token)
+        if len(response.content) > self.max_bytes:
+            raise GraphError(f"the attachment is larger than {self.max_bytes // 2**20} MB")
+        return response.content, response.headers.get("content-type", "")
+
+    def _request(self, method: str, url: str, token: str | None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        where = url.split("?", 1)[0]
+        for attempt in range(1, self.attempts + 1):
+            wait = self.backoff * 2 ** (attempt - 1)
+            try:
+                response = self._http.request(method, url, headers=headers, **kwargs)
+            except httpx.HTTPError as exc:
+                problem = GraphError(f"{method} {where}: {type(exc).__name__}", retryable=True)
+            else:
+                if response.status_code < 400:
+                    return response
+                problem = GraphError(f"{method} {where}: HTTP {response.status_code}: {_message(response)}",
+                                     response.status_code, response.status_code in RETRYABLE)
+                wait = _retry_after(response) or wait
+            if not problem.retryable or attempt == self.attempts:
+                raise problem
+            log.info("graph request retried", url=where, attempt=attempt, reason=str(problem), wait=wait)
+            if self._stopping.wait(min(wait, 60.0)):
+                raise problem
+        raise AssertionError("unreachable")
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return str(error.get("message") or error)[:300]
+    except (ValueError, AttributeError):
+        return response.text[:200] or response.reason_phrase
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    try:
+        return float(response.headers["retry-after"])
+    except (KeyError, ValueError):
+        return None
