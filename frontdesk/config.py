@@ -81,7 +81,8 @@ class Settings:
     graph_attempts: int = 5
     #: First wait, in seconds, before retrying a Graph API request (a Retry-After header takes precedence).
     graph_backoff: float = 0.5
-    #: Threads that answer messaging-channel messages (messages of one customer are handled in order).
+    #: Threads that answer messaging-channel messages (one customer's messages are handled in order);
+    #: 0 in every process but one when several serve the same database.
     channel_workers: int = 4
     #: Meta app secret: webhook deliveries are checked against it (HMAC-SHA256). Never logged.
     meta_app_secret: str = field(default="", repr=False)

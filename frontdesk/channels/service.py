@@ -59,6 +59,7 @@ class Channels:
         self._wake = threading.Condition()
         self._workers: list[threading.Thread] = []
         self._graph: GraphClient | None = None
+        self._graph_lock = threading.Lock()
 
     @property
     def secrets(self) -> MetaSecrets:
@@ -68,9 +69,10 @@ class Channels:
 
     @property
     def graph(self) -> GraphClient:
-        if self._graph is None:
-            self._graph = GraphClient(self.settings, self._stopping)
-        return self._graph
+        with self._graph_lock:
+            if self._graph is None:
+                self._graph = GraphClient(self.settings, self._stopping)
+            return self._graph
 
     # -- connecting accounts ----------------------------------------------------------------
 
@@ -135,13 +137,13 @@ class Channels:
     # -- workers ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._workers:
-            return
+        if self._workers or self.settings.channel_workers <= 0:
+            return  # 0: another process of the same database runs the channel workers
         events, sends = self.store.resume_channel_work()
         if events or sends:
             log.warning("resuming channel work left by the last run", events=events, sends=sends)
         self._stopping.clear()
-        for n in range(max(1, self.settings.channel_workers)):
+        for n in range(self.settings.channel_workers):
             worker = threading.Thread(target=self._work, name=f"frontdesk-channel-{n}", daemon=True)
             worker.start()
             self._workers.append(worker)
@@ -153,9 +155,10 @@ class Channels:
         for worker in self._workers:
             worker.join(timeout=10)
         self._workers.clear()
-        if self._graph is not None:
-            self._graph.close()
-            self._graph = None
+        with self._graph_lock:
+            if self._graph is not None:
+                self._graph.close()
+                self._graph = None
 
     def wake(self) -> None:
         with self._wake:

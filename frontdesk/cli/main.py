@@ -571,6 +571,5 @@ def main() -> None:
 
 from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
 
-
 if __name__ == "__main__":
     main()

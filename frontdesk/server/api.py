@@ -18,7 +18,14 @@ from ..app import checked_origins
 from ..domain import Agent, ApiKey, Source, SourceKind
 from ..errors import AlreadyExists, InvalidInput
 from ..ingest.sources import is_url
-from ..views import agent_json, channel_json, conversation_json, event_json, message_json, source_json
+from ..views import (
+    agent_json,
+    channel_json,
+    conversation_json,
+    event_json,
+    message_json,
+    source_json,
+)
 from .app import RowId, Services, services
 from .jobs import Job
 from .streaming import iterate_in_thread

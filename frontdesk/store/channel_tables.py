@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain import Channel, ChannelEvent, OutboxItem, utcnow
 from ..errors import AlreadyExists, NotFound
 
+
 def _ts(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
