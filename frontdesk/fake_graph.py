@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class FakeGraph:
         self.calls: list[Call] = []
         self.media = dict(media or {})
         self._failures: list[tuple[int, float | None]] = []
+        self._random_failures = 0.0
+        self._random = random.Random(0)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.app = Starlette(routes=[Route("/media-files/{media_id}", self._download),
@@ -54,6 +57,11 @@ class FakeGraph:
         """The next ``times`` API calls answer ``status`` (429 and 5xx are what frontdesk retries)."""
         with self._lock:
             self._failures.extend([(status, retry_after)] * times)
+
+    def fail_randomly(self, share: float, seed: int = 0) -> None:
+        """From now on, answer this share of API calls with 500 or 429 (half each), at random."""
+        with self._lock:
+            self._random_failures, self._random = share, random.Random(seed)
 
     def sent(self, kind: str | None = None) -> list[Call]:
         """Successful POSTs to a ``messages`` endpoint (optionally of one WhatsApp ``type`` or
@@ -82,6 +90,8 @@ class FakeGraph:
             return self._record(request, body, _error(401, "An access token is required to request this resource.", 104))
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
+            if failure is None and self._random_failures and self._random.random() < self._random_failures:
+                failure = (self._random.choice((429, 500)), 0.05)
         if failure is not None:
             status, retry_after = failure
             response = _error(status, "(#4) Application request limit reached" if status == 429

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -465,3 +467,36 @@ def test_channels_commands(app: Frontdesk, tmp_path: Path) -> None:
     assert json.loads(run(cli, ["--home", home, "channels", "list", "--json"]).output) == []
     missing = run(cli, ["--home", home, "channels", "remove", "whatsapp:1"])
     assert missing.exit_code == 2 and "no channel 'whatsapp:1'" in missing.output
+
+
+def test_console_connects_and_disconnects_channels_and_a_person_replies_on_whatsapp(meta: Meta) -> None:
+    meta.app.create_user("ana", "correct horse battery")
+    with httpx.Client(base_url=meta.served.url) as browser:
+        browser.post("/console/login", data={"name": "ana", "password": "correct horse battery"})
+        page = browser.get(f"/console/agents/{AGENT}").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        assert f"{meta.served.url}/webhooks/meta" in page and m.PHONE_ID in page and "shop number" in page
+        assert m.SECRET not in page and m.TOKEN not in page
+        added = browser.post(f"/console/agents/{AGENT}/channels", data={
+            "csrf": csrf, "platform": "whatsapp", "account_id": "200300400500600"}, follow_redirects=True)
+        assert "Connected whatsapp account 200300400500600" in added.text
+        refused = browser.post(f"/console/agents/{AGENT}/channels", data={
+            "csrf": csrf, "platform": "whatsapp", "account_id": "+49 40 123"}, follow_redirects=True)
+        assert "not the phone number" in html.unescape(refused.text)
+        forged = browser.post(f"/console/agents/{AGENT}/channels", data={
+            "csrf": "forged", "platform": "whatsapp", "account_id": "1"})
+        assert forged.status_code == 403
+        channel = meta.app.channels.channel("whatsapp:200300400500600")
+        removed = browser.post(f"/console/agents/{AGENT}/channels/{channel.id}/remove", data={"csrf": csrf},
+                               follow_redirects=True)
+        assert "Disconnected whatsapp account 200300400500600" in removed.text
+
+        # the handoff queue holds the WhatsApp customer who asked for a person; ana answers from the console
+        meta.deliver(m.wa_delivery([m.wa_value([m.wa_button_reply("wamid.C1", "frontdesk:human", "Talk to a person")])]))
+        meta.settle()
+        conversation = meta.conversation("whatsapp", m.PHONE_ID, m.CUSTOMER)
+        assert f"/console/conversations/{conversation.id}" in browser.get("/console/queue").text
+        browser.post(f"/console/conversations/{conversation.id}/takeover", data={"csrf": csrf})
+        browser.post(f"/console/conversations/{conversation.id}/reply", data={"csrf": csrf, "text": "Hi, Ana here."})
+        meta.settle()
+        assert text_of(meta.replies_to(m.CUSTOMER)[-1]) == "Hi, Ana here."

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..app import checked_origins
 from ..domain import Agent, User
 from ..errors import AlreadyExists, FrontdeskError, InvalidInput
-from ..views import conversation_json, message_json, source_json
+from ..views import channel_json, conversation_json, message_json, source_json
 from .api import keep_upload, sync_job
 from .app import RowId, Services, services
 from .ratelimit import RateLimiter
@@ -124,9 +124,13 @@ def _agent(svc: Services, name: str) -> Agent:
 def agent_page(name: str, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
     agent = _agent(svc, name)
     store = svc.frontdesk.store
+    secrets = svc.frontdesk.channels.secrets
+    channels = [channel_json(c, agent.name, store.event_counts(c.id)) for c in store.list_channels(agent.id)]
     return page("agent.html", request, login, agent=agent, stats=store.agent_stats(agent.id),
                 sources=[source_json(s) for s in store.list_sources(agent.id)], flash=flash,
-                snippet=f'<script src="{request.base_url}widget.js" data-agent="{agent.name}" defer></script>')
+                snippet=f'<script src="{request.base_url}widget.js" data-agent="{agent.name}" defer></script>',
+                channels=channels, webhook_url=f"{request.base_url}webhooks/meta",
+                secrets_ready=bool(secrets.app_secret and secrets.verify_token))
 
 
 @router.post("/agents/{name}")
@@ -183,6 +187,32 @@ def source_remove(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Ann
     agent = _agent(svc, name)
     removed = svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))
     return back(f"/console/agents/{name}", f"Removed the source and its {removed} items.")
+
+
+@router.post("/agents/{name}/channels")
+def channel_add(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+                platform: Annotated[str, Form(max_length=20)], account_id: Annotated[str, Form(max_length=40)],
+                catalog_id: Annotated[str, Form(max_length=40)] = "",
+                handover_app_id: Annotated[str, Form(max_length=40)] = "") -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    try:
+        channel = svc.frontdesk.channels.connect(agent.name, platform, account_id, catalog_id=catalog_id.strip() or None,
+                                                 handover_app_id=handover_app_id.strip() or None)
+    except FrontdeskError as exc:
+        return back(f"/console/agents/{name}", str(exc))
+    return back(f"/console/agents/{name}", f"Connected {channel.platform} account {channel.account_id}.")
+
+
+@router.post("/agents/{name}/channels/{channel_id}/remove")
+def channel_remove(name: str, channel_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+    csrf_checked(login, csrf)
+    agent = _agent(svc, name)
+    channel = svc.frontdesk.store.get_channel(channel_id)
+    if channel.agent_id != agent.id:
+        return back(f"/console/agents/{name}", f"No channel {channel_id} here.")
+    svc.frontdesk.store.remove_channel(channel.id)
+    return back(f"/console/agents/{name}", f"Disconnected {channel.platform} account {channel.account_id}.")
 
 
 # -- conversations, gaps, handoff queue ---------------------------------------------------------------
