@@ -500,3 +500,15 @@ def test_console_connects_and_disconnects_channels_and_a_person_replies_on_whats
         browser.post(f"/console/conversations/{conversation.id}/reply", data={"csrf": csrf, "text": "Hi, Ana here."})
         meta.settle()
         assert text_of(meta.replies_to(m.CUSTOMER)[-1]) == "Hi, Ana here."
+
+
+def test_an_unconfigured_server_refuses_deliveries_with_503(built_home: Path, tmp_path: Path,
+                                                           upstream: ServerThread) -> None:
+    with serve_sample(built_home, tmp_path / "home", upstream) as served:
+        body = m.encode(m.wa_delivery([m.wa_value([m.wa_text("wamid.X", "hi")])]))
+        refused = httpx.post(served.url + "/webhooks/meta", content=body, headers={"X-Hub-Signature-256": m.sign(body)})
+        assert refused.status_code == 503 and "FRONTDESK_META_APP_SECRET" in refused.json()["error"]["message"]
+        handshake = httpx.get(served.url + "/webhooks/meta", params={"hub.mode": "subscribe", "hub.verify_token": "",
+                                                                     "hub.challenge": "5"})
+        assert handshake.status_code == 403
+        assert served.app.store.event_counts() == {}
