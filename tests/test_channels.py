@@ -512,3 +512,38 @@ def test_an_unconfigured_server_refuses_deliveries_with_503(built_home: Path, tm
                                                                      "hub.challenge": "5"})
         assert handshake.status_code == 403
         assert served.app.store.event_counts() == {}
+
+
+def test_list_message_without_a_catalog_and_replies_from_buttons_quick_replies_and_postbacks(meta: Meta) -> None:
+    plain = "106540352242999"
+    meta.app.channels.connect(AGENT, "whatsapp", plain)
+    delivery = m.wa_delivery([m.wa_value([m.wa_text("wamid.P1", "Which filter roasts do you have?")], phone_id=plain)])
+    meta.deliver(delivery)
+    meta.settle()
+    listed = [b for b in meta.replies_to(m.CUSTOMER) if b.get("type") == "interactive"
+              and b["interactive"]["type"] == "list"]
+    assert listed, meta.replies_to(m.CUSTOMER)
+    rows = listed[0]["interactive"]["action"]["sections"][0]["rows"]
+    assert 2 <= len(rows) <= 10 and all(r["id"].startswith("frontdesk:product:HC-") for r in rows)
+    assert all("EUR" in r["description"] for r in rows)
+    chosen = rows[0]
+    meta.deliver(m.wa_delivery([m.wa_value([m.wa_list_reply("wamid.P2", chosen["id"], chosen["title"])],
+                                           phone_id=plain)]))
+    meta.settle()
+    product = meta.app.store.products_by_key(meta.app.agent(AGENT).id, [chosen["id"].rsplit(":", 1)[1]])
+    title = next(iter(product.values())).title
+    transcript = meta.app.store.messages(meta.conversation("whatsapp", plain, m.CUSTOMER).id)
+    assert transcript[-2].role == "user" and transcript[-2].text == title  # the row asked about that product
+
+    psid = "6254089081311999"
+    meta.deliver(m.messaging_delivery("messenger", m.PAGE_ID, [
+        m.ms_text("m_q1", "Talk to a person", psid, quick_reply={"payload": "frontdesk:human"})]))
+    meta.settle()
+    assert meta.conversation("messenger", m.PAGE_ID, psid).status == "waiting"
+    assert any(c.path.endswith("/pass_thread_control") and c.body["recipient"]["id"] == psid for c in meta.graph.calls)
+    meta.app.hand_back(meta.conversation("messenger", m.PAGE_ID, psid).id)
+    meta.deliver(m.messaging_delivery("messenger", m.PAGE_ID, [m.ms_item(psid, m.PAGE_ID, postback={
+        "mid": "m_pb1", "title": "Opening hours", "payload": "HOURS"})]))
+    meta.settle()
+    assert next(e for e in meta.app.store.list_events() if e.event_key == "m_pb1").state == "done"
+    assert "9:00" in text_of(meta.replies_to(psid)[-1])
