@@ -6,10 +6,12 @@ The CLI, and later the HTTP server and the messaging webhooks, are thin clients 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import auth
@@ -109,6 +111,53 @@ class Frontdesk:
     def ask(self, agent_name: str, question: str, *, conversation_id: int | None = None,
             model: str | None = None) -> Answer:
         return self.responder(model).answer(self.agent(agent_name), question, conversation_id)
+
+    # evaluation
+    def evaluate(self, agent_name: str, cases_file: str | Path, *, model: str | None = None, label: str = "",
+                 on_case: Callable[[Any], None] | None = None, store_run: bool = True) -> dict[str, Any]:
+        """Run the cases, keep the run (unless ``store_run`` is false) and return its report with ``run_id``."""
+        from .evaluate import evaluate, load_cases
+
+        path = Path(cases_file)
+        cases = load_cases(path)
+        agent = self.agent(agent_name)
+        responder = self.responder(model)
+        responder.warm_up(agent)
+        report = evaluate(responder, self.store, agent, cases, self.settings.timezone, on_case)
+        report["run_id"] = None
+        if store_run:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+            report["run_id"] = self.store.create_eval_run(agent.id, report["model"], label, str(path), digest, report)
+        return report
+
+    def eval_run(self, run_id: int) -> dict[str, Any]:
+        return self.store.get_eval_run(run_id)
+
+    def compare_runs(self, run_a: int, run_b: int) -> dict[str, Any]:
+        from .evalreport import compare
+
+        return compare(self.eval_run(run_a), self.eval_run(run_b))
+
+    def suggest_cases(self, agent_name: str, limit: int = 40) -> str:
+        from .evalsuggest import as_yaml, suggest
+
+        agent = self.agent(agent_name)
+        return as_yaml(agent, suggest(self.store, agent, limit))
+
+    def eval_html(self, run_id: int) -> str:
+        from .evalreport import html_report
+
+        run = self.eval_run(run_id)
+        agent = self.store.get_agent_by_id(run["agent_id"])
+        return html_report(run, agent.name, self.store.list_eval_runs(agent.id, limit=50))
+
+    def signals(self, agent_name: str, days: int = 30) -> dict[str, Any]:
+        """Production signals: unanswered questions, handoff rate, resolutions confirmed and assumed."""
+        return self.store.agent_signals(self.agent(agent_name).id, days=days)
+
+    def feedback(self, conversation_id: int, helpful: bool, agent: Agent | None = None) -> None:
+        """The customer's answer to "did this help?"."""
+        self.store.set_feedback(self.conversation(conversation_id, agent).id, helpful)
 
     # conversations with customers, and the people who take them over
     def conversation(self, conversation_id: int, agent: Agent | None = None) -> Conversation:

@@ -57,13 +57,15 @@ class CaseResult:
     unsupported: list[str]
     seconds: float
     first_text_seconds: float
+    conversation_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"question": self.case.question, "turns": self.case.turns, "category": self.case.category,
                 "passed": self.passed, "reasons": self.reasons, "answer": self.answer.answer,
                 "grounded": self.answer.grounded, "handoff": self.answer.handoff, "mode": self.answer.mode,
                 "products": [p["id"] for p in self.answer.products], "unsupported": self.unsupported,
-                "seconds": round(self.seconds, 3), "first_text_seconds": round(self.first_text_seconds, 3)}
+                "seconds": round(self.seconds, 3), "first_text_seconds": round(self.first_text_seconds, 3),
+                "conversation_id": self.conversation_id}
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -153,7 +155,7 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
     if unsupported:
         reasons.append("states something no source says: " + ", ".join(unsupported))
     return CaseResult(case, answer, not reasons, reasons, unsupported, answer.timings.get("total_s", 0.0),
-                      answer.timings.get("first_text_s", 0.0))
+                      answer.timings.get("first_text_s", 0.0), conversation)
 
 
 def wilson(passed: int, total: int, z: float = 1.96) -> tuple[float, float]:

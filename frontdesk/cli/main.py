@@ -358,53 +358,6 @@ def chat(ctx: click.Context, agent: str, model: str | None) -> None:
         converse(responder, target, question, conversation, prefix=f"{agent}> ")
 
 
-@cli.command("eval")
-@click.argument("agent")
-@click.argument("cases", type=click.Path(exists=True, dir_okay=False))
-@json_flag("Print the report as JSON.")
-@click.option("--model", help="Model to evaluate (default FRONTDESK_MODEL).")
-@click.pass_context
-@handled
-def eval_command(ctx: click.Context, agent: str, cases: str, as_json: bool, model: str | None) -> None:
-    """Measure AGENT on the questions in CASES (YAML); exit 1 when a case fails."""
-    from pathlib import Path
-
-    from ..evaluate import evaluate, load_cases
-
-    app = _app(ctx)
-    loaded = load_cases(Path(cases))
-    target = app.agent(agent)
-    responder = app.responder(model)
-    responder.warm_up(target)
-    with TerminalProgress(err_console) as progress:
-        progress.stage(f"evaluating {agent} on {len(loaded)} cases", len(loaded))
-
-        def on_case(result: Any) -> None:
-            progress.advance(1)
-            if not as_json and not result.passed:
-                err_console.print(f"[red]FAIL[/red] {result.case.question}: {'; '.join(result.reasons)}", highlight=False)
-
-        report = evaluate(responder, app.store, target, loaded, app.settings.timezone, on_case)
-    if as_json:
-        _echo_json(report)
-    else:
-        table = Table("metric", "value")
-        low, high = report["accuracy_ci"]
-        table.add_row("accuracy", f"{report['accuracy']:.1%} ({report['passed']}/{report['cases_total']}), "
-                                  f"95% CI {low:.1%}–{high:.1%}")
-        table.add_row("unsupported-fact rate", f"{report['unsupported_fact_rate']:.1%}")
-        table.add_row("decline precision / recall", f"{report['decline_precision']:.0%} / {report['decline_recall']:.0%}")
-        table.add_row("first text p50 / p95", f"{report['first_text_p50_s']:.2f} s / {report['first_text_p95_s']:.2f} s")
-        table.add_row("full answer p50 / p95", f"{report['latency_p50_s']:.2f} s / {report['latency_p95_s']:.2f} s")
-        for category, counts in report["by_category"].items():
-            table.add_row(f"  {category}", f"{counts['passed']}/{counts['total']}")
-        out_console.print(table)
-        if report["note"]:
-            err_console.print(report["note"], highlight=False)
-    if report["passed"] < report["cases_total"]:
-        sys.exit(1)
-
-
 @cli.group()
 def models() -> None:
     """The answer models that ship in Python packages."""
@@ -570,6 +523,7 @@ def main() -> None:
 
 
 from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
+from . import evaluation as _evaluation  # noqa: E402,F401  (registers `frontdesk eval`)
 
 if __name__ == "__main__":
     main()

@@ -24,6 +24,7 @@ from ..domain import Agent, ApiKey, Conversation, Source, StoredItem, User, utcn
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .base import Message, SyncPlan
 from .channel_tables import ChannelTables
+from .eval_tables import EvalTables
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CHUNK = 500  # host parameters per IN (...) list
@@ -37,7 +38,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore(ChannelTables):
+class SQLiteStore(ChannelTables, EvalTables):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
@@ -182,7 +183,8 @@ class SQLiteStore(ChannelTables):
         rows = self._query(
             "SELECT m.conversation_id, json_extract(m.payload, '$.question') AS question, m.created_at, c.channel "
             "FROM messages m JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE c.agent_id = ? AND m.role = 'assistant' AND json_extract(m.payload, '$.grounded') = 0 "
+            "WHERE c.agent_id = ? AND c.channel != 'eval' AND m.role = 'assistant' "
+            "AND json_extract(m.payload, '$.grounded') = 0 "
             "ORDER BY m.id DESC LIMIT ?", (agent_id, limit))
         return [{"conversation_id": r["conversation_id"], "question": r["question"] or "",
                  "asked_at": r["created_at"], "channel": r["channel"]} for r in rows]
