@@ -10,7 +10,17 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -356,3 +366,38 @@ def remove_channel(name: str, channel_id: RowId, svc: Svc, key: Key) -> dict[str
         raise HTTPException(404, f"no channel {channel_id}")
     svc.frontdesk.store.remove_channel(channel.id)
     return {"removed": channel_json(channel, agent.name)}
+
+
+# -- evaluation and production signals ------------------------------------------------------------
+
+class FeedbackIn(Strict):
+    helpful: bool
+
+
+@router.post("/agents/{name}/conversations/{conversation_id}/feedback", status_code=204, response_class=Response,
+             summary="Record whether the conversation helped the customer (a confirmed resolution)")
+def conversation_feedback(name: str, conversation_id: RowId, body: FeedbackIn, svc: Svc, key: Key) -> Response:
+    agent = agent_for(svc, key, name)
+    svc.frontdesk.feedback(conversation_id, body.helpful, agent)
+    return Response(status_code=204)
+
+
+@router.get("/agents/{name}/signals", summary="Production signals: unanswered questions, handoff rate, resolutions")
+def signals(name: str, svc: Svc, key: Key, days: Annotated[int, Query(ge=1, le=3650)] = 30) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    return svc.frontdesk.signals(agent.name, days)
+
+
+@router.get("/agents/{name}/evals", summary="The agent's kept evaluation runs, newest first")
+def eval_runs(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
+    agent = agent_for(svc, key, name)
+    return svc.frontdesk.store.list_eval_runs(agent.id)
+
+
+@router.get("/agents/{name}/evals/{run_id}", summary="One evaluation run with its full report")
+def eval_run(name: str, run_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
+    agent = agent_for(svc, key, name)
+    run = svc.frontdesk.eval_run(run_id)
+    if run["agent_id"] != agent.id:
+        raise HTTPException(404, f"no evaluation run {run_id}")
+    return run

@@ -268,7 +268,27 @@ def release(conversation_id: RowId, svc: Svc, login: Login, csrf: Annotated[str,
 @router.get("/agents/{name}/gaps")
 def gaps(name: str, request: Request, svc: Svc, login: Login) -> HTMLResponse:
     agent = _agent(svc, name)
-    return page("gaps.html", request, login, agent=agent, gaps=svc.frontdesk.store.unanswered_questions(agent.id, 500))
+    return page("gaps.html", request, login, agent=agent, gaps=svc.frontdesk.store.unanswered_questions(agent.id, 500),
+                signals=svc.frontdesk.signals(agent.name, 30))
+
+
+@router.get("/agents/{name}/evals")
+def eval_runs(name: str, request: Request, svc: Svc, login: Login) -> HTMLResponse:
+    agent = _agent(svc, name)
+    runs = svc.frontdesk.store.list_eval_runs(agent.id, limit=200)
+    return page("evals.html", request, login, agent=agent, runs=runs, history=list(reversed(runs[:50])))
+
+
+@router.get("/evals/{run_id}")
+def eval_run(run_id: RowId, request: Request, svc: Svc, login: Login) -> HTMLResponse:
+    run = svc.frontdesk.eval_run(run_id)
+    agent = svc.frontdesk.store.get_agent_by_id(run["agent_id"])
+    return page("eval.html", request, login, agent=agent, run=run, report=run["report"])
+
+
+@router.get("/evals/{run_id}/report.html")
+def eval_report(run_id: RowId, svc: Svc, login: Login) -> HTMLResponse:
+    return HTMLResponse(svc.frontdesk.eval_html(run_id))
 
 
 @router.get("/queue")

@@ -171,6 +171,24 @@ async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: 
     return response
 
 
+class WidgetFeedback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    helpful: bool
+
+
+@router.post("/widget/{name}/conversations/{conversation_id}/feedback", status_code=204,
+             summary="The visitor's answer to 'did this help?'", response_class=Response)
+def feedback(name: str, conversation_id: RowId, body: WidgetFeedback, request: Request, svc: Svc,
+             token: Token) -> Response:
+    agent, origin = _public_agent(svc, request, name)
+    conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
+    _limit(svc, request, agent, origin)
+    svc.frontdesk.feedback(conversation.id, body.helpful, agent)
+    response = Response(status_code=204)
+    _cors(response, origin)
+    return response
+
+
 @router.get("/widget/{name}/demo", include_in_schema=False, response_class=HTMLResponse)
 def demo_page(name: str, request: Request, svc: Svc) -> HTMLResponse:
     """A bare page with the agent's widget, for trying it out."""

@@ -25,7 +25,7 @@
          error: "Sorry, something went wrong. Please try again.", busy: "Too many messages, please wait a moment.",
          held: "A member of our team has the conversation and will reply here.",
          person: "Team", you: "You", assistant: "Assistant", hello: "Hello! How can we help?",
-         thinking: "Writing…"},
+         thinking: "Writing…", helped: "Did this help?", yes: "Yes", no: "No", thanks: "Thank you for telling us."},
     de: {open: "Chat öffnen", close: "Chat schließen", title: "Chat", placeholder: "Ihre Frage…",
          label: "Ihre Nachricht", send: "Senden", sources: "Quellen", asOf: "Stand", view: "Zum Produkt",
          inStock: "Auf Lager", outOfStock: "Nicht auf Lager", preorder: "Vorbestellung", backorder: "Nachbestellt",
@@ -33,7 +33,8 @@
          busy: "Zu viele Nachrichten, bitte warten Sie einen Moment.",
          held: "Eine Person aus unserem Team hat das Gespräch übernommen und antwortet hier.",
          person: "Team", you: "Sie", assistant: "Assistent", hello: "Hallo! Wie können wir helfen?",
-         thinking: "Schreibt…"}
+         thinking: "Schreibt…", helped: "Hat Ihnen das geholfen?", yes: "Ja", no: "Nein",
+         thanks: "Danke für Ihre Rückmeldung."}
   }[lang];
   var storeKey = "frontdesk:" + base + ":" + agent;
   var state = load();
@@ -76,6 +77,8 @@
     ".human{background:#ecfdf5;border:1px solid #a7f3d0}" +
     ".who{display:block;font-size:12px;color:#475569;margin-bottom:2px}" +
     ".notice{align-self:center;font-size:13px;color:#475569;text-align:center}" +
+    ".feedback{align-self:flex-start;font-size:13px;color:#475569;display:flex;gap:6px;align-items:center}" +
+    ".feedback button{font:inherit;border:1px solid #cbd5e1;background:#fff;border-radius:6px;padding:2px 10px;cursor:pointer}" +
     ".cards{display:flex;flex-direction:column;gap:8px;margin-top:8px}" +
     ".card{display:flex;gap:10px;background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px}" +
     ".card img{width:64px;height:64px;object-fit:cover;border-radius:6px;flex:none;background:#e2e8f0}" +
@@ -252,6 +255,27 @@
     }).catch(function () {});
   }
 
+  // "Did this help?" after a grounded answer: the owner's confirmed resolutions
+  function askFeedback() {
+    var old = log.querySelector(".feedback");
+    if (old) { old.remove(); }
+    var row = el("div", "feedback");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", T.helped);
+    row.appendChild(el("span", "", T.helped));
+    [[true, T.yes], [false, T.no]].forEach(function (choice) {
+      var b = el("button", "", choice[1]);
+      b.type = "button";
+      b.addEventListener("click", function () {
+        request("POST", "/conversations/" + state.id + "/feedback", {helpful: choice[0]}).catch(function () {});
+        row.textContent = T.thanks;
+      });
+      row.appendChild(b);
+    });
+    log.appendChild(row);
+    scroll();
+  }
+
   function send(text) {
     streaming = true;
     sendButton.disabled = true;
@@ -279,7 +303,7 @@
         if (!data) { return; }
         var payload = JSON.parse(data);
         if (event === "delta") { received += payload.text; body.textContent = received; scroll(); }
-        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } }
+        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded) { askFeedback(); } }
         else if (event === "held") { answer.remove(); notice(T.held); follow("human"); }
         else if (event === "error") { body.textContent = T.error; }
       }
