@@ -25,13 +25,11 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import random
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -39,12 +37,11 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import OUT, ROOT, commit, machine  # noqa: E402
+from common import ROOT, sample_home, save_report  # noqa: E402
 from serve_load import free_port, pct, wait_for  # noqa: E402
 
 from frontdesk.fake_graph import FakeGraph  # noqa: E402
 
-SAMPLE = ROOT / "examples" / "harbor-coffee"
 SECRET, VERIFY, TOKEN, PHONE_ID = "bench-app-secret", "bench-verify", "bench-token", "106540352242922"
 QUESTIONS = ["When are you open on Saturday?", "Do you ship to Austria?", "What is your return policy?",
              "Do you have decaf coffee?", "How much is the Ethiopia Yirgacheffe 250 g?",
@@ -99,12 +96,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import ServerThread  # a uvicorn server in a thread
 
-    home = Path(tempfile.mkdtemp(prefix="frontdesk-burst-"))
-    env = {**os.environ, "FRONTDESK_HOME": str(home)}
-    frontdesk = [str(Path(sys.executable).with_name("frontdesk"))]
-    subprocess.run([*frontdesk, "agents", "create", "harbor"], env=env, check=True, capture_output=True)
-    subprocess.run([*frontdesk, "sources", "add", "harbor", str(SAMPLE / "site"), str(SAMPLE / "faq.csv"),
-                    str(SAMPLE / "catalog.csv")], env=env, check=True, capture_output=True)
+    home, env, frontdesk = sample_home("frontdesk-burst-")
     subprocess.run([*frontdesk, "channels", "add", "harbor", "whatsapp", PHONE_ID], env=env, check=True,
                    capture_output=True)
     graph = FakeGraph()
@@ -171,10 +163,7 @@ def main() -> None:
                 process.terminate()
                 process.wait(timeout=30)
             shutil.rmtree(home, ignore_errors=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    report = {"command": "python bench/channels_burst.py " + " ".join(sys.argv[1:]), "date": time.strftime("%Y-%m-%d"),
-              "machine": machine(), "commit": commit(), **result}
-    (OUT / "channels_burst.json").write_text(json.dumps(report, indent=2))
+    save_report("channels_burst", result)
 
 
 if __name__ == "__main__":

@@ -1,17 +1,23 @@
-"""Shared pieces of the benchmarks: the tau2 catalog, synthetic catalogs and labelled queries."""
+"""Shared pieces of the benchmarks: the tau2 catalog, synthetic catalogs, labelled queries, the sample
+business in a fresh data directory, and the report file each benchmark writes."""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import random
 import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TAU2_DB = ROOT.parent / "shared" / "data" / "tau2-retail" / "db.json"
 OUT = ROOT / "bench" / "out"
+SAMPLE = ROOT / "examples" / "harbor-coffee"
 
 BRANDS = ["Acme", "Nordwind", "Bluefin", "Kestrel", "Marlow", "Tessa", "Orbit", "Fjord", "Quill", "Umbra",
           "Vela", "Wren", "Zephyr", "Lumen", "Cobalt", "Pioneer", "Saga", "Halcyon", "Ridge", "Juniper"]
@@ -107,3 +113,23 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def sample_home(prefix: str) -> tuple[Path, dict[str, str], list[str]]:
+    """A fresh data directory holding the sample business (agent ``harbor``), made with the real commands:
+    the directory, the environment that points at it, and the ``frontdesk`` command to run."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {**os.environ, "FRONTDESK_HOME": str(home)}
+    frontdesk = [str(Path(sys.executable).with_name("frontdesk"))]
+    subprocess.run([*frontdesk, "agents", "create", "harbor"], env=env, check=True, capture_output=True)
+    subprocess.run([*frontdesk, "sources", "add", "harbor", str(SAMPLE / "site"), str(SAMPLE / "faq.csv"),
+                    str(SAMPLE / "catalog.csv")], env=env, check=True, capture_output=True)
+    return home, env, frontdesk
+
+
+def save_report(script: str, figures: dict[str, Any]) -> None:
+    """``bench/out/<script>.json``: the command, date, machine and commit, then the figures."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    report = {"command": f"python bench/{script}.py " + " ".join(sys.argv[1:]), "date": time.strftime("%Y-%m-%d"),
+              "machine": machine(), "commit": commit(), **figures}
+    (OUT / f"{script}.json").write_text(json.dumps(report, indent=2))

@@ -20,22 +20,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import OUT, ROOT, commit, machine  # noqa: E402
+from common import sample_home, save_report  # noqa: E402
 
-SAMPLE = ROOT / "examples" / "harbor-coffee"
 QUESTIONS = ["When are you open on Saturday?", "Do you ship to Austria?", "How much is the Profitec Go?",
              "What is your return policy?", "Do you have decaf coffee?"]
 
@@ -216,12 +213,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the streams start")
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="frontdesk-load-"))
-    env = {**os.environ, "FRONTDESK_HOME": str(home)}
-    frontdesk = [str(Path(sys.executable).with_name("frontdesk"))]
-    subprocess.run([*frontdesk, "agents", "create", "harbor"], env=env, check=True, capture_output=True)
-    subprocess.run([*frontdesk, "sources", "add", "harbor", str(SAMPLE / "site"), str(SAMPLE / "faq.csv"),
-                    str(SAMPLE / "catalog.csv")], env=env, check=True, capture_output=True)
+    home, env, frontdesk = sample_home("frontdesk-load-")
     key = subprocess.run([*frontdesk, "keys", "create"], env=env, check=True, capture_output=True,
                          text=True).stdout.strip()
     up_port, port = free_port(), free_port()
@@ -252,10 +244,7 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=20)
         shutil.rmtree(home, ignore_errors=True)
-    OUT.mkdir(parents=True, exist_ok=True)
-    report = {"command": "python bench/serve_load.py " + " ".join(sys.argv[1:]), "date": time.strftime("%Y-%m-%d"),
-              "machine": machine(), "commit": commit(), "endpoints": endpoint_results, "streams": stream_results}
-    (OUT / "serve_load.json").write_text(json.dumps(report, indent=2))
+    save_report("serve_load", {"endpoints": endpoint_results, "streams": stream_results})
 
 
 if __name__ == "__main__":
