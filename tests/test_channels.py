@@ -252,6 +252,18 @@ def test_graph_errors_are_retried_without_sending_twice(meta: Meta) -> None:
     texts = [text_of(b) for b in meta.replies_to(m.CUSTOMER)]
     assert len(texts) == len(set(texts))  # no reply went out twice
 
+    # every attempt of the reply fails (the read receipt's five, then the reply's five): the message is
+    # tried again later, and the queued reply goes out then, without asking the agent a second time
+    meta.graph.fail(10, 503)
+    meta.deliver(m.wa_delivery([m.wa_value([m.wa_text("wamid.E3", "When are you open on Saturday?")])]))
+    meta.settle()
+    event = next(e for e in meta.app.store.list_events() if e.event_key == "wamid.E3")
+    assert event.state == "done" and event.attempts == 2
+    replies = [text_of(b) for b in meta.replies_to(m.CUSTOMER)]
+    assert "9:00" in replies[-1] and replies.count(replies[-1]) == 1
+    transcript = meta.app.store.messages(event.conversation_id)
+    assert [t.text for t in transcript].count("When are you open on Saturday?") == 1
+
     # a final error (400) is recorded against the message, without the token
     meta.graph.fail(10, 400)
     meta.deliver(m.wa_delivery([m.wa_value([m.wa_text("wamid.E2", "And to Switzerland?")])]))

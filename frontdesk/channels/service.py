@@ -17,6 +17,7 @@ After a restart, events and sends that were in work go back to the queue.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import mimetypes
 import threading
@@ -25,7 +26,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..answer import Answer, phrases
-from ..domain import PLATFORMS, Channel, ChannelEvent, Conversation, OutboxItem, utcnow
+from ..domain import (
+    PLATFORMS,
+    Channel,
+    ChannelEvent,
+    Conversation,
+    OutboxItem,
+    product_fields,
+    utcnow,
+)
 from ..errors import FrontdeskError, InvalidInput, NotFound, UserError
 from ..log import get_logger
 from . import outbound as out
@@ -235,8 +244,7 @@ class Channels:
             self.store.add_message(conversation.id, "user", _customer_text(event),
                                    {"held": True, "channel_event": event.id, "standby": event.kind == "standby"})
             return "held", conversation.id
-        if self._queued(event, conversation):
-            self._send_queued(event, conversation)  # an earlier attempt got as far as queueing its reply
+        if self._resend_queued(event):  # an earlier attempt got as far as queueing its reply
             return "done", conversation.id
         self._check_window(channel, conversation, human=False)
         self._queue(channel, conversation, f"seen:{event.id}", self._seen(channel, event), send_now=True, quiet=True)
@@ -395,18 +403,14 @@ class Channels:
             self.wake()
         return ids
 
-    def _queued(self, event: ChannelEvent, conversation: Conversation) -> bool:
-        prefix = f"reply:{event.id}:"
-        return any(s.key.startswith(prefix) for s in self.store.list_sends(conversation_id=conversation.id, limit=10_000))
-
-    def _send_queued(self, event: ChannelEvent, conversation: Conversation) -> None:
-        prefix = f"reply:{event.id}:"
-        for send in self.store.list_sends(conversation_id=conversation.id, limit=10_000):
-            if not send.key.startswith(prefix) or send.state == "sent":
-                continue
-            claimed = self.store.claim_send(send.id, retry_failed=True)
+    def _resend_queued(self, event: ChannelEvent) -> bool:
+        """Send what an earlier attempt at ``event`` queued and did not send; False if it queued nothing."""
+        queued = self.store.sends_keyed(f"reply:{event.id}:")
+        for send in queued:
+            claimed = self.store.claim_send(send.id, retry_failed=True) if send.state != "sent" else None
             if claimed is not None:
                 self._send(claimed, raise_errors=True)
+        return bool(queued)
 
     def _send(self, send: OutboxItem, raise_errors: bool = False) -> None:
         channel = self.store.get_channel(send.channel_id)
@@ -511,10 +515,9 @@ class Channels:
         conversation = self.store.find_conversation(channel.agent_id, "whatsapp", external) or \
             self.store.get_conversation(self.store.create_conversation(channel.agent_id, "whatsapp", external))
         key = f"template:{conversation.id}:{utcnow().isoformat()}:{name}"
-        [send_id] = self._queue(channel, conversation, key, [out.wa_template(to, name, language, parameters)],
-                                send_now=True)
+        self._queue(channel, conversation, key, [out.wa_template(to, name, language, parameters)], send_now=True)
         self.store.add_message(conversation.id, "human", f"[template {name}]", {"template": name})
-        return next(s for s in self.store.list_sends(conversation_id=conversation.id, limit=10_000) if s.id == send_id)
+        return self.store.sends_keyed(f"{key}:")[0]
 
     def _language(self, conversation: Conversation) -> str:
         for message in reversed(self.store.recent_messages(conversation.id, 10)):
@@ -523,12 +526,11 @@ class Channels:
         return "en"
 
     def status(self) -> dict[str, Any]:
-        return {"events": self.store.event_counts(), "workers": len(self._workers)}
+        """For /healthz, which load balancers poll: no database work here (`channels events` shows the queue)."""
+        return {"workers": len(self._workers)}
 
 
 def _same(a: str, b: str) -> bool:
-    import hmac
-
     return hmac.compare_digest(a.encode(), b.encode())
 
 
@@ -545,8 +547,6 @@ def _customer_text(event: ChannelEvent) -> str:
 
 
 def _fields(item: Any) -> dict[str, Any]:
-    from ..domain import product_fields
-
     return product_fields(item.fields, utcnow())
 
 

@@ -189,7 +189,6 @@ class ChannelTables:
     def claim_send(self, send_id: int | None = None, *, retry_failed: bool = False) -> OutboxItem | None:
         """Mark a pending send as being sent: ``send_id`` (also a failed one with ``retry_failed``), or the
         oldest whose conversation has no event in work and no earlier send waiting. None if there is none."""
-        states = ("pending", "failed") if retry_failed else ("pending", "pending")
         with self._tx() as db:
             if send_id is None:
                 row = db.execute(
@@ -203,8 +202,15 @@ class ChannelTables:
                     return None
                 send_id = row["id"]
             claimed = db.execute("UPDATE channel_outbox SET state = 'sending', attempts = attempts + 1 "
-                                 "WHERE id = ? AND state IN (?, ?) RETURNING *", (send_id, *states)).fetchone()
+                                 "WHERE id = ? AND (state = 'pending' OR (? AND state = 'failed')) RETURNING *",
+                                 (send_id, retry_failed)).fetchone()
             return self._outbox(claimed) if claimed else None
+
+    def sends_keyed(self, prefix: str) -> list[OutboxItem]:
+        """The sends whose key starts with ``prefix``, in order (a range over the unique key's index)."""
+        rows = self._query("SELECT * FROM channel_outbox WHERE key >= ? AND key < ? ORDER BY id",
+                           (prefix, prefix + "\U0010ffff"))
+        return [self._outbox(r) for r in rows]
 
     def finish_send(self, send_id: int, state: str, *, platform_message_id: str | None = None,
                     error: str | None = None) -> None:
