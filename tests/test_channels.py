@@ -402,6 +402,10 @@ def test_secrets_never_reach_logs_exports_or_errors(meta: Meta, caplog: pytest.L
     meta.deliver(m.wa_delivery([m.wa_value([m.wa_text("wamid.S1", "Do you sell gift cards?")])]))
     meta.deliver({"object": "page"}, secret="wrong")
     meta.settle()
+    for method in ("GET", "DELETE"):  # another agent's channel does not exist for it
+        path = "/api/agents/other/channels/1" + ("/events" if method == "GET" else "")
+        assert meta.served.http.request(method, path).status_code == 404
+    assert meta.app.store.get_channel(1).account_id == m.PHONE_ID
     exported = meta.served.http.get(f"/api/agents/{AGENT}/channels").text
     events = meta.served.http.get(f"/api/agents/{AGENT}/channels/1/events").text
     result = CliRunner().invoke(cli, ["--home", str(meta.app.settings.home), "channels", "list", "--json"])

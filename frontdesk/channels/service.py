@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..answer import Answer, phrases
 from ..domain import (
     PLATFORMS,
+    Agent,
     Channel,
     ChannelEvent,
     Conversation,
@@ -112,6 +113,13 @@ class Channels:
         if found is None:
             raise NotFound(f"no channel {ref!r} (see `frontdesk channels list`)")
         return found
+
+    def of_agent(self, agent: Agent, channel_id: int) -> Channel:
+        """Channel ``channel_id``, which must be ``agent``'s (another agent's channel does not exist for it)."""
+        channel = self.store.get_channel(channel_id)
+        if channel.agent_id != agent.id:
+            raise NotFound(f"no channel {channel_id}")
+        return channel
 
     def remove(self, ref: str) -> Channel:
         channel = self.channel(ref)

@@ -352,18 +352,14 @@ def channel_events(name: str, channel_id: RowId, svc: Svc, key: Key,
                    state: Annotated[str | None, Query(max_length=20)] = None,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
-    channel = svc.frontdesk.store.get_channel(channel_id)
-    if channel.agent_id != agent.id:
-        raise HTTPException(404, f"no channel {channel_id}")
+    channel = svc.frontdesk.channels.of_agent(agent, channel_id)
     return [event_json(e) for e in svc.frontdesk.store.list_events(channel_id=channel.id, state=state, limit=limit)]
 
 
 @router.delete("/agents/{name}/channels/{channel_id}", summary="Disconnect a channel")
 def remove_channel(name: str, channel_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
-    channel = svc.frontdesk.store.get_channel(channel_id)
-    if channel.agent_id != agent.id:
-        raise HTTPException(404, f"no channel {channel_id}")
+    channel = svc.frontdesk.channels.of_agent(agent, channel_id)
     svc.frontdesk.store.remove_channel(channel.id)
     return {"removed": channel_json(channel, agent.name)}
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..app import checked_origins
 from ..domain import Agent, User
-from ..errors import AlreadyExists, FrontdeskError, InvalidInput
+from ..errors import AlreadyExists, FrontdeskError, InvalidInput, NotFound
 from ..views import channel_json, conversation_json, message_json, source_json
 from .api import keep_upload, sync_job
 from .app import RowId, Services, services
@@ -207,10 +207,10 @@ def channel_add(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
 @router.post("/agents/{name}/channels/{channel_id}/remove")
 def channel_remove(name: str, channel_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
-    agent = _agent(svc, name)
-    channel = svc.frontdesk.store.get_channel(channel_id)
-    if channel.agent_id != agent.id:
-        return back(f"/console/agents/{name}", f"No channel {channel_id} here.")
+    try:
+        channel = svc.frontdesk.channels.of_agent(_agent(svc, name), channel_id)
+    except NotFound as exc:
+        return back(f"/console/agents/{name}", str(exc))
     svc.frontdesk.store.remove_channel(channel.id)
     return back(f"/console/agents/{name}", f"Disconnected {channel.platform} account {channel.account_id}.")
 
