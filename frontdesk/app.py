@@ -113,13 +113,15 @@ class Frontdesk:
         return self.responder(model).answer(self.agent(agent_name), question, conversation_id)
 
     # evaluation
-    def evaluate(self, agent_name: str, cases_file: str | Path, *, model: str | None = None, label: str = "",
-                 on_case: Callable[[Any], None] | None = None, store_run: bool = True) -> dict[str, Any]:
-        """Run the cases, keep the run (unless ``store_run`` is false) and return its report with ``run_id``."""
+    def evaluate(self, agent_name: str, cases_file: str | Path, *, cases: list[Any] | None = None,
+                 model: str | None = None, label: str = "", on_case: Callable[[Any], None] | None = None,
+                 store_run: bool = True) -> dict[str, Any]:
+        """Run the cases of ``cases_file`` (``cases``: already loaded from it), keep the run (unless
+        ``store_run`` is false) and return its report with ``run_id``."""
         from .evaluate import evaluate, load_cases
 
         path = Path(cases_file)
-        cases = load_cases(path)
+        cases = cases if cases is not None else load_cases(path)
         agent = self.agent(agent_name)
         responder = self.responder(model)
         responder.warm_up(agent)

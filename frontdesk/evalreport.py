@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -75,14 +76,14 @@ def compare(run_a: dict[str, Any], run_b: dict[str, Any]) -> dict[str, Any]:
     a_report, b_report = run_a["report"], run_b["report"]
     metrics: dict[str, Any] = {}
 
-    def proportion(name: str, a_flag: Any, b_flag: Any, higher_is_better: bool) -> None:
-        a_hits = sum(bool(a_flag(c)) for c in a_cases.values())
-        b_hits = sum(bool(b_flag(c)) for c in b_cases.values())
+    def proportion(name: str, flag: Callable[[dict[str, Any]], Any], higher_is_better: bool) -> None:
+        a_hits = sum(bool(flag(c)) for c in a_cases.values())
+        b_hits = sum(bool(flag(c)) for c in b_cases.values())
         share_a, share_b = a_hits / len(a_cases), b_hits / len(b_cases)
         low, high = newcombe(a_hits, len(a_cases), b_hits, len(b_cases))
         if paired:
-            up = sum(1 for k in common if not a_flag(a_cases[k]) and b_flag(b_cases[k]))
-            down = sum(1 for k in common if a_flag(a_cases[k]) and not b_flag(b_cases[k]))
+            up = sum(1 for k in common if not flag(a_cases[k]) and flag(b_cases[k]))
+            down = sum(1 for k in common if flag(a_cases[k]) and not flag(b_cases[k]))
             p = mcnemar(up, down)
             significant = p < ALPHA
         else:
@@ -92,8 +93,8 @@ def compare(run_a: dict[str, Any], run_b: dict[str, Any]) -> dict[str, Any]:
                          "change_ci": [round(low, 4), round(high, 4)], "p_value": None if p is None else round(p, 4),
                          "verdict": _verdict(share_b - share_a, significant, higher_is_better)}
 
-    proportion("accuracy", lambda c: c["passed"], lambda c: c["passed"], True)
-    proportion("unsupported_fact_rate", lambda c: c["unsupported"], lambda c: c["unsupported"], False)
+    proportion("accuracy", lambda c: c["passed"], True)
+    proportion("unsupported_fact_rate", lambda c: c["unsupported"], False)
     a_lat = [a_cases[k]["seconds"] for k in common] if paired else [c["seconds"] for c in a_cases.values()]
     b_lat = [b_cases[k]["seconds"] for k in common] if paired else [c["seconds"] for c in b_cases.values()]
     low, high = _bootstrap_median_change(a_lat, b_lat, paired)

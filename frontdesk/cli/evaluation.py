@@ -52,9 +52,9 @@ def eval_run(ctx: click.Context, agent: str, cases: str, as_json: bool, model: s
     app = _app(ctx)
     from ..evaluate import load_cases
 
-    total = len(load_cases(Path(cases)))
+    loaded = load_cases(Path(cases))
     with TerminalProgress(err_console) as progress:
-        progress.stage(f"evaluating {agent} on {total} cases", total)
+        progress.stage(f"evaluating {agent} on {len(loaded)} cases", len(loaded))
 
         def on_case(result: Any) -> None:
             progress.advance(1)
@@ -62,7 +62,8 @@ def eval_run(ctx: click.Context, agent: str, cases: str, as_json: bool, model: s
                 err_console.print(f"[red]FAIL[/red] {result.case.question}: {'; '.join(result.reasons)}",
                                   highlight=False)
 
-        report = app.evaluate(agent, cases, model=model, label=label, on_case=on_case, store_run=not no_store)
+        report = app.evaluate(agent, cases, cases=loaded, model=model, label=label, on_case=on_case,
+                              store_run=not no_store)
     if html_file:
         if report["run_id"] is None:
             raise click.UsageError("--html needs a stored run; drop --no-store")
