@@ -563,3 +563,12 @@ def test_list_message_without_a_catalog_and_replies_from_buttons_quick_replies_a
     meta.settle()
     assert next(e for e in meta.app.store.list_events() if e.event_key == "m_pb1").state == "done"
     assert "9:00" in text_of(meta.replies_to(psid)[-1])
+
+
+def test_media_acknowledgements_are_good_german() -> None:
+    from frontdesk.answer import phrases
+
+    assert "ich habe Ihre Sprachnachricht erhalten" in phrases.media_received("de", "audio")
+    assert "ich habe Ihr Bild erhalten" in phrases.media_received("de", "image")
+    assert "ich habe Ihren Sticker erhalten" in phrases.media_received("de", "sticker")
+    assert "I received your voice message" in phrases.media_received("en", "audio")

@@ -90,12 +90,13 @@ def person_will_reply(language: str) -> str:
 
 
 def media_received(language: str, kind: str) -> str:
-    names = {"audio": ("voice message", "Sprachnachricht"), "image": ("picture", "Bild"),
-             "video": ("video", "Video"), "document": ("document", "Dokument"), "sticker": ("sticker", "Sticker")}
-    english, german = names.get(kind, ("file", "Datei"))
+    names = {"audio": ("voice message", "Ihre Sprachnachricht"), "image": ("picture", "Ihr Bild"),
+             "video": ("video", "Ihr Video"), "document": ("document", "Ihr Dokument"),
+             "sticker": ("sticker", "Ihren Sticker")}
+    english, german = names.get(kind, ("file", "Ihre Datei"))
     return _pick(language, f"Thank you, I received your {english}. I can only read text for now: "
                            "could you write your question?",
-                 f"Danke, ich habe Ihr {german} erhalten. Ich kann bisher nur Text lesen: "
+                 f"Danke, ich habe {german} erhalten. Ich kann bisher nur Text lesen: "
                  "Könnten Sie Ihre Frage schreiben?")
 
 
