@@ -96,6 +96,8 @@ class ChannelTables:
 
     def claim_event(self) -> ChannelEvent | None:
         """The oldest pending event whose customer has no other event pending before it or in work."""
+        if not self._query("SELECT 1 FROM channel_events WHERE state = 'pending' LIMIT 1"):
+            return None  # idle workers poll: no write lock when there is nothing to claim
         now = _ts(utcnow())
         with self._tx() as db:
             row = db.execute(
@@ -189,6 +191,8 @@ class ChannelTables:
     def claim_send(self, send_id: int | None = None, *, retry_failed: bool = False) -> OutboxItem | None:
         """Mark a pending send as being sent: ``send_id`` (also a failed one with ``retry_failed``), or the
         oldest whose conversation has no event in work and no earlier send waiting. None if there is none."""
+        if send_id is None and not self._query("SELECT 1 FROM channel_outbox WHERE state = 'pending' LIMIT 1"):
+            return None  # as in claim_event
         with self._tx() as db:
             if send_id is None:
                 row = db.execute(
