@@ -185,7 +185,7 @@ def _messaging_item(platform: str, item: Any, account: str, channel: Channel | N
 
 def _event(platform: str, channel: Channel | None, account: str, key: str, kind: str, sender: str | None,
            payload: dict[str, Any], sent_at: datetime | None, error: str | None = None) -> dict[str, Any]:
-    if channel is None and kind not in ("unknown",):
+    if channel is None and kind != "unknown":
         error = error or f"no agent is connected to {platform} account {account or '(none)'}"
     state = "pending" if channel is not None and kind in ("text", "media", "order", "handover", "standby", "status") \
         and error is None else "skipped"

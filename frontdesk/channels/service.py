@@ -204,13 +204,6 @@ class Channels:
             return True
         return False
 
-    def drain(self) -> int:
-        """Handle everything pending in this thread (the CLI's ``channels process``); how many steps."""
-        steps = 0
-        while self.step():
-            steps += 1
-        return steps
-
     def _handle(self, event: ChannelEvent) -> None:
         try:
             state, conversation_id = self._process(event)
