@@ -3,7 +3,9 @@
     python bench/catalog_scale.py --sizes 10000 100000 [--queries 300]
 
 Catalogs are synthesised from the tau2 catalog's structure (products re-branded, re-priced).
-Search latency is measured in-process with warm caches, as a server sees it.
+The import includes building the search index (search/index.py). Search latency is measured
+in a new process after its first search has loaded the index from disk, as a running server
+sees it; that first search is reported on its own.
 """
 
 from __future__ import annotations
@@ -37,9 +39,15 @@ def run(size: int, n_queries: int) -> dict:
         db = Path(home) / "frontdesk.db"
         app.store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         size_bytes = db.stat().st_size
+        index_bytes = sum(f.stat().st_size for f in (Path(home) / "index").rglob("*") if f.is_file())
+        app.close()
         queries = [q for q, _ in labelled_queries(n_queries)] + [
             "espresso machine under 3000", "blue cotton t-shirt size M in stock", "Kaffeemaschine", "cheap headphones"]
-        app.search("bench", "warm up", 10)  # loads the vectors once, as a running server would have
+        # A new process, as a restarted server or a one-shot CLI search: the index comes from disk.
+        app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": home}))
+        app.search_engine.embedders("use-multilingual").embed(["load the model"])
+        with Timer() as cold:
+            app.search("bench", "warm up the search index", 10)
         latencies = []
         for query in queries:
             with Timer() as t:
@@ -48,7 +56,7 @@ def run(size: int, n_queries: int) -> dict:
         app.close()
     return {"size": size, "import_s": first.seconds, "products_per_s": size / first.seconds,
             "resync_s": resync.seconds, "resync_share": resync.seconds / first.seconds,
-            "db_mb": size_bytes / 1e6, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
+            "db_mb": size_bytes / 1e6, "index_mb": index_bytes / 1e6, "cold_s": cold.seconds, "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
             "queries": len(queries)}
 
 
@@ -62,7 +70,8 @@ def main() -> None:
         r = run(size, args.queries)
         print(f"  {r['size']:>8} items: import {r['import_s']:.1f} s ({r['products_per_s']:.0f} products/s incl. embeddings), "
               f"unchanged re-sync {r['resync_s']:.1f} s ({100 * r['resync_share']:.1f}% of import), "
-              f"database {r['db_mb']:.0f} MB, search p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
+              f"database {r['db_mb']:.0f} MB + index {r['index_mb']:.0f} MB, first search of a new process "
+              f"{r['cold_s']:.2f} s, search p50 {r['p50_ms']:.1f} ms p99 {r['p99_ms']:.1f} ms "
               f"({r['queries']} queries)", flush=True)
 
 

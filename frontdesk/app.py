@@ -34,7 +34,8 @@ class Frontdesk:
     def __init__(self, settings: Settings, store: SQLiteStore | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
-        self.search_engine = SearchEngine(self.store)
+        self.search_engine = SearchEngine(self.store, index_dir=settings.home / "index",
+                                          store_identity=settings.resolved_database_url)
         self._responders: dict[str, Responder] = {}
         self._channels: Channels | None = None
 
@@ -63,6 +64,11 @@ class Frontdesk:
     def agent(self, name: str) -> Agent:
         return self.store.get_agent(name)
 
+    def delete_agent(self, name: str) -> None:
+        agent = self.agent(name)
+        self.store.delete_agent(name)
+        self.search_engine.indexes.forget(agent)
+
     # sources
     def ingestor(self, progress: Progress | None = None) -> Ingestor:
         return Ingestor(self.store, self.settings, progress)
@@ -71,15 +77,21 @@ class Frontdesk:
                    options: dict[str, Any] | None = None, sync_interval: int | None = None,
                    progress: Progress | None = None) -> SyncSummary:
         agent = self.agent(agent_name)
-        return self.ingestor(progress).add(agent, location, kind=kind, options=options, sync_interval=sync_interval)
+        summary = self.ingestor(progress).add(agent, location, kind=kind, options=options,
+                                              sync_interval=sync_interval)
+        self.search_engine.view(agent)  # the sync builds the new index, not the next customer's search
+        return summary
 
     def sync(self, agent_name: str, refs: list[str] | None = None, *, only_due: bool = False,
              progress: Progress | None = None) -> list[SyncSummary]:
         agent = self.agent(agent_name)
         ingestor = self.ingestor(progress)
         if refs:
-            return [ingestor.sync(agent, self.store.get_source(agent.id, ref)) for ref in refs]
-        return ingestor.sync_all(agent, only_due=only_due)
+            summaries = [ingestor.sync(agent, self.store.get_source(agent.id, ref)) for ref in refs]
+        else:
+            summaries = ingestor.sync_all(agent, only_due=only_due)
+        self.search_engine.view(agent)
+        return summaries
 
     def sources(self, agent_name: str) -> list[Source]:
         return self.store.list_sources(self.agent(agent_name).id)

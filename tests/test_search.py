@@ -105,12 +105,86 @@ def test_agents_never_see_each_others_knowledge(app: Frontdesk, tmp_path) -> Non
     assert "ALPHA-42" in app.search("alpha", "discount code", 1)[0].item.text
 
 
-def test_deleting_an_agent_removes_its_knowledge(app: Frontdesk) -> None:
+def test_deleting_an_agent_removes_its_knowledge(app: Frontdesk, settings) -> None:
     agent = app.create_agent("gone")
     app.add_source("gone", str(SAMPLE / "faq.csv"))
-    app.store.delete_agent("gone")
+    assert app.search("gone", "opening hours", 1)
+    assert list((settings.home / "index").glob(f"agent{agent.id}-*"))
+    app.delete_agent("gone")
     assert app.store.items_of_agent(agent.id) == []
     assert app.store._query("SELECT count(*) FROM embeddings")[0][0] == 0
+    assert not list((settings.home / "index").glob(f"agent{agent.id}-*"))
+
+
+def test_a_new_agent_never_inherits_a_deleted_agents_index(app: Frontdesk, settings, tmp_path) -> None:
+    (tmp_path / "old.md").write_text("# Old\n\nThe old shop sells vinyl records and turntables.")
+    (tmp_path / "new.md").write_text("# New\n\nThe new shop sells bicycles.")
+    old = app.create_agent("shop")
+    app.add_source("shop", str(tmp_path / "old.md"))
+    assert "vinyl" in app.search("shop", "vinyl records", 1)[0].item.text
+    app.store.delete_agent("shop")  # behind the index's back: its files stay on disk
+    new = app.create_agent("shop")
+    assert new.id == old.id  # SQLite reuses the id, and the revision starts over
+    app.add_source("shop", str(tmp_path / "new.md"))
+    assert all("vinyl" not in h.item.text for h in Frontdesk(settings).search("shop", "vinyl records", 5))
+
+
+def test_the_index_is_kept_on_disk_and_follows_every_change(app: Frontdesk, settings, tmp_path, monkeypatch) -> None:
+    page = tmp_path / "page.md"
+    page.write_text("# Hours\n\nWe open at 8 and roast on Tuesdays.")
+    agent = app.create_agent("shop")
+    app.add_source("shop", str(page))
+    assert "Tuesdays" in app.search("shop", "when do you roast", 1)[0].item.text
+    saved = list((settings.home / "index").glob(f"agent{agent.id}-*"))
+    assert len(saved) == 1
+
+    again = Frontdesk(settings)  # a new process loads the saved index instead of reading the store
+    monkeypatch.setattr(again.store, "agent_terms", lambda _id: pytest.fail("index rebuilt"))
+    assert "Tuesdays" in again.search("shop", "when do you roast", 1)[0].item.text
+    monkeypatch.undo()
+
+    page.write_text("# Hours\n\nWe open at 8 and roast on Fridays now.")
+    app.sync("shop")
+    assert "Fridays" in again.search("shop", "when do you roast", 1)[0].item.text  # the other process sees it
+    now = list((settings.home / "index").glob(f"agent{agent.id}-*"))
+    assert len(now) == 1 and now != saved  # the old revision's files are gone
+
+    damaged = now[0] / "options.npy"
+    damaged.write_bytes(b"not numpy")
+    assert "Fridays" in Frontdesk(settings).search("shop", "when do you roast", 1)[0].item.text
+    assert (now[0] / "options.npy").read_bytes() != b"not numpy"  # rebuilt and saved again
+
+
+def test_large_agents_search_an_inverted_file_with_the_exact_results(retail: Frontdesk, monkeypatch) -> None:
+    from frontdesk.search import index
+
+    queries = ["blue cotton crew neck t-shirt size M", "water bottle stainless steel", "mechanical keyboard",
+               "Kaffeemaschine", "hiking boots waterproof", "something to read at night"]
+    agent = retail.agent("retail")
+    exact = retail.search_engine.view(agent)
+    assert exact.dense is not None and exact.dense.ivf is None
+    expected = [ids(retail.search("retail", q, 10)) for q in queries]
+    monkeypatch.setattr(index, "EXACT_LIMIT", 100)  # the tau2 catalog's 591 variants count as large
+    cache = index.IndexCache(retail.store, None)
+    monkeypatch.setattr(retail.search_engine, "indexes", cache)
+    large = retail.search_engine.view(agent)
+    assert large.dense is not None and large.dense.ivf is not None
+    found = [ids(retail.search("retail", q, 10)) for q in queries]
+    assert found[:5] == expected[:5]
+    # the vague one ranks its ten alike: the same ten (cells left unscanned shift the score scale)
+    assert set(found[5]) == set(expected[5])
+
+
+def test_option_postings_answer_like_the_catalog() -> None:
+    from frontdesk.search.index import OptionIndex
+
+    options = OptionIndex.build([("color", "blue", 3), ("color", "red", 1), ("size", "m", 3), ("size", "m", 1),
+                                 ("size", "l", 2), ("color", "blue", 2)])
+    assert options.facets == {"color": {"blue", "red"}, "size": {"m", "l"}}
+    assert options.products_with({"color": {"blue"}, "size": {"m"}}, 10) == [3]
+    assert options.products_with({"color": {"blue", "red"}, "size": {"m", "l"}}, 10) == [1, 2, 3]
+    assert options.products_with({"color": {"blue", "red"}}, 2) == [1, 2]
+    assert options.products_with({"color": {"green"}}, 10) == []
 
 
 def test_an_expired_sale_price_is_never_the_price(app: Frontdesk, tmp_path) -> None:

@@ -179,7 +179,7 @@ def agents_delete(ctx: click.Context, name: str, yes: bool) -> None:
     app.agent(name)
     if not yes and sys.stdin.isatty():
         click.confirm(f"Delete agent {name} and all its knowledge?", abort=True)
-    app.store.delete_agent(name)
+    app.delete_agent(name)
     click.echo(f"deleted agent {name}")
 
 

@@ -1,7 +1,7 @@
 """Hybrid search over one agent's knowledge.
 
-Three candidate lists are fused: lexical (FTS5 BM25 over language-aware stems), dense
-(cosine over the agent's vectors) and, when the query names catalog options, the products
+Three candidate lists, all from the agent's in-memory index (search/index.py), are fused:
+lexical (BM25 over language-aware stems), dense (cosine over the agent's vectors) and, when the query names catalog options, the products
 that carry them. Fusion is by normalised score, not by rank alone: a strong exact match
 on the product name keeps its lead over a crowd of loosely similar vectors, and a query in
 another language, which matches few terms, leaves the ranking to the dense side. Shopper constraints then act on products:
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-
-import numpy as np
+from pathlib import Path
 
 from ..domain import Agent, Hit, StoredItem, effective_price, utcnow
 from ..embed import Embedder, get_embedder
 from ..log import get_logger
 from ..store import KnowledgeStore
+from .index import AgentIndex, IndexCache
 from .query import Constraints, parse_constraints
 from .text import detect_language, query_terms, snippet
 
@@ -34,49 +33,33 @@ OPTION_BONUS = 0.2  # per catalog option the query names and the product has
 STOCK_BONUS = 0.1
 
 
-@dataclass
-class AgentView:
-    revision: int
-    languages: list[str]
-    facets: dict[str, set[str]]
-
-
 class SearchEngine:
-    def __init__(self, store: KnowledgeStore, embedders: Callable[[str], Embedder] = get_embedder) -> None:
+    def __init__(self, store: KnowledgeStore, embedders: Callable[[str], Embedder] = get_embedder, *,
+                 index_dir: Path | None = None, store_identity: str = "") -> None:
         self.store = store
         self.embedders = embedders
-        self._views: dict[int, AgentView] = {}
+        self.indexes = IndexCache(store, index_dir, store_identity)
 
-    def view(self, agent: Agent) -> AgentView:
-        revision = self.store.agent_revision(agent.id)
-        view = self._views.get(agent.id)
-        if view is None or view.revision != revision:
-            view = AgentView(revision, self.store.agent_languages(agent.id) or ["en"],
-                              self.store.product_facets(agent.id))
-            self._views[agent.id] = view
-        return view
+    def view(self, agent: Agent) -> AgentIndex:
+        """The agent's current index (built or loaded on first use after its knowledge changed)."""
+        return self.indexes.get(agent)
 
     def search(self, agent: Agent, query: str, limit: int = 10) -> list[Hit]:
         started = time.perf_counter()
-        view = self.view(agent)
-        constraints = parse_constraints(query, view.facets)
-        languages = list(dict.fromkeys([detect_language(query, view.languages[0]), *view.languages]))
+        index = self.view(agent)
+        constraints = parse_constraints(query, index.facets)
+        languages = list(dict.fromkeys([detect_language(query, index.languages[0]), *index.languages]))
         text = constraints.text
 
-        lexical = self.store.lexical_search(agent.id, query_terms(text, languages), CANDIDATES)
-        ids, matrix = self.store.agent_vectors(agent.id, agent.embedder)
+        lexical = index.lexical.search(query_terms(text, languages), CANDIDATES) if index.lexical else []
         dense_scores: dict[int, float] = {}
-        if len(ids):
+        if index.dense is not None:
             vector = self.embedders(agent.embedder).embed([text])[0]
-            similarities = matrix @ vector
-            top = min(CANDIDATES, len(ids))
-            best = np.argpartition(-similarities, top - 1)[:top]
-            best = best[np.argsort(-similarities[best])]
-            dense_scores = {int(ids[i]): float(similarities[i]) for i in best}
+            dense_scores = index.dense.search(vector, CANDIDATES)
 
         fused = fuse(dict(lexical), dense_scores)
         if constraints.options:
-            for item_id in self.store.products_with_options(agent.id, constraints.options, CANDIDATES):
+            for item_id in index.options.products_with(constraints.options, CANDIDATES):
                 fused.setdefault(item_id, 0.0)
 
         items = {item.id: item for item in self.store.get_items(list(fused))}

@@ -147,7 +147,7 @@ def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, An
 def delete_agent(name: str, svc: Svc, key: Key) -> None:
     agent = agent_for(svc, key, name)
     unscoped(key)
-    svc.frontdesk.store.delete_agent(agent.name)
+    svc.frontdesk.delete_agent(agent.name)
 
 
 # -- sources ---------------------------------------------------------------------------------------

@@ -48,7 +48,6 @@ class SQLiteStore(ChannelTables, EvalTables):
         self._lock = threading.RLock()
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=15000"):
             self._db.execute(f"PRAGMA {pragma}")
-        self._vector_cache: dict[tuple[int, str], tuple[int, np.ndarray, np.ndarray]] = {}
         self._migrate()
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -329,7 +328,6 @@ class SQLiteStore(ChannelTables, EvalTables):
             db.execute("DELETE FROM agents WHERE id = ?", (agent.id,))
             db.execute(f"DROP TABLE IF EXISTS {self._fts(agent.id)}")
             self._collect_embeddings(db)
-        self._vector_cache.pop((agent.id, agent.embedder), None)
 
     def agent_stats(self, agent_id: int) -> dict[str, int]:
         rows = self._query("SELECT kind, count(*) AS n FROM items WHERE agent_id = ? GROUP BY kind", (agent_id,))
@@ -491,22 +489,16 @@ class SQLiteStore(ChannelTables, EvalTables):
 
     # -- search -----------------------------------------------------------------------------
 
-    def lexical_search(self, agent_id: int, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
-        if not terms:
-            return []
+    def agent_terms(self, agent_id: int) -> list[tuple[int, str, str]]:
+        """(item id, title stems, body stems) of every item, as the search index reads them."""
         fts = self._fts(agent_id)
-        expression = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        rows = self._query(
-            f"SELECT rowid, rank FROM {fts} WHERE {fts} MATCH ? ORDER BY rank LIMIT ?", (expression, limit)
-        )
-        return [(r[0], -r[1]) for r in rows]
+        try:
+            return [(r[0], r[1], r[2]) for r in self._query(f"SELECT rowid, title, body FROM {fts} ORDER BY rowid")]
+        except sqlite3.OperationalError:  # an agent that never had an item has no table yet
+            return []
 
     def agent_vectors(self, agent_id: int, embedder: str) -> tuple[np.ndarray, np.ndarray]:
-        """(item ids, matrix of their vectors), cached until the agent's knowledge changes."""
-        revision = self.agent_revision(agent_id)
-        cached = self._vector_cache.get((agent_id, embedder))
-        if cached and cached[0] == revision:
-            return cached[1], cached[2]
+        """(item ids, matrix of their vectors) of the agent's items with a vector from ``embedder``."""
         with self._lock:
             cur = self._db.execute(
                 "SELECT items.id, embeddings.vector FROM items JOIN embeddings "
@@ -522,7 +514,6 @@ class SQLiteStore(ChannelTables, EvalTables):
         id_array = np.array(ids, dtype=np.int64)
         matrix = np.frombuffer(b"".join(blobs), dtype=np.float32)
         matrix = matrix.reshape(len(ids), -1) if ids else np.zeros((0, 1), dtype=np.float32)
-        self._vector_cache[(agent_id, embedder)] = (revision, id_array, matrix)
         return id_array, matrix
 
     def _item(self, row: sqlite3.Row) -> StoredItem:
@@ -559,12 +550,10 @@ class SQLiteStore(ChannelTables, EvalTables):
         sql = "SELECT * FROM items WHERE agent_id = ?" + (" AND kind = ?" if kind else "") + " ORDER BY id"
         return [self._item(r) for r in self._query(sql, (agent_id, kind) if kind else (agent_id,))]
 
-    def product_facets(self, agent_id: int) -> dict[str, set[str]]:
-        """Every option name of the agent's products with the values it takes (casefolded)."""
-        facets: dict[str, set[str]] = {}
-        for facet, value in self._query("SELECT DISTINCT facet, value FROM item_options WHERE agent_id = ?", (agent_id,)):
-            facets.setdefault(facet, set()).add(value)
-        return facets
+    def option_postings(self, agent_id: int) -> list[tuple[str, str, int]]:
+        """(facet, casefolded value, item id) for every option of the agent's products."""
+        return [(r[0], r[1], r[2]) for r in self._query(
+            "SELECT facet, value, item_id FROM item_options WHERE agent_id = ?", (agent_id,))]
 
     def agent_languages(self, agent_id: int) -> list[str]:
         rows = self._query(
@@ -576,18 +565,6 @@ class SQLiteStore(ChannelTables, EvalTables):
         page_count = self._query("PRAGMA page_count")[0][0]
         page_size = self._query("PRAGMA page_size")[0][0]
         return int(page_count * page_size)
-
-    def products_with_options(self, agent_id: int, options: dict[str, set[str]], limit: int) -> list[int]:
-        """Products carrying every named option value (values casefolded), up to ``limit``."""
-        if not options:
-            return []
-        selects, params = [], []
-        for facet, values in options.items():
-            selects.append(f"SELECT item_id FROM item_options WHERE agent_id = ? AND facet = ? "
-                           f"AND value IN ({','.join('?' * len(values))})")
-            params.extend([agent_id, facet, *sorted(values)])
-        rows = self._query(" INTERSECT ".join(selects) + " LIMIT ?", (*params, limit))
-        return [r[0] for r in rows]
 
 
 def _facets(fields: dict[str, Any]) -> list[tuple[str, Any]]:
