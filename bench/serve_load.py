@@ -208,7 +208,7 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--rate", type=float, default=25.0, help="upstream words per second per stream")
     parser.add_argument("--requests", type=int, default=2000, help="requests per endpoint (without wrk)")
-    parser.add_argument("--seconds", type=int, default=10, help="seconds per endpoint (with wrk)")
+    parser.add_argument("--seconds", type=int, default=10, help="seconds per endpoint (with wrk); 0: streams only")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the streams start")
     args = parser.parse_args()
@@ -228,7 +228,9 @@ def main() -> None:
     try:
         wait_for(upstream_url + "/v1/models")
         wait_for(base + "/healthz")
-        if shutil.which("wrk"):
+        if args.seconds == 0:
+            endpoint_results = {}
+        elif shutil.which("wrk"):
             print(f"endpoints (wrk, {args.seconds} s each, {args.concurrency} connections):", flush=True)
             endpoint_results = endpoints_wrk(base, key, args.seconds, args.concurrency)
         else:

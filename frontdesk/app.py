@@ -27,6 +27,7 @@ from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
 
 if TYPE_CHECKING:
+    from .answer.planning import ProcessPlanner
     from .channels import Channels
 
 
@@ -38,11 +39,24 @@ class Frontdesk:
                                           store_identity=settings.resolved_database_url)
         self._responders: dict[str, Responder] = {}
         self._channels: Channels | None = None
+        self._planner: ProcessPlanner | None = None
 
     def close(self) -> None:
         if self._channels is not None:
             self._channels.stop()
+        if self._planner is not None:
+            self._planner.close()
         self.store.close()
+
+    def plan_in_worker_process(self) -> ProcessPlanner:
+        """Make every answer's plan (retrieval) in a worker process from now on (a server's choice)."""
+        if self._planner is None:
+            from .answer.planning import ProcessPlanner
+
+            self._planner = ProcessPlanner(self.settings)
+            for responder in self._responders.values():
+                responder.planner = self._planner
+        return self._planner
 
     @property
     def channels(self) -> Channels:
@@ -113,8 +127,9 @@ class Frontdesk:
         """The responder for ``model`` (the configured one by default), loading the model once."""
         name = model or self.settings.model
         if name not in self._responders:
-            self._responders[name] = Responder(self.store, self.search_engine, self.settings,
-                                               get_model(self.settings, name))
+            responder = Responder(self.store, self.search_engine, self.settings, get_model(self.settings, name))
+            responder.planner = self._planner
+            self._responders[name] = responder
         return self._responders[name]
 
     def start_conversation(self, agent_name: str, channel: str = "cli", external_id: str | None = None) -> int:

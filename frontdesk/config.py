@@ -69,6 +69,9 @@ class Settings:
     port: int = 8000
     #: Most answers the server streams at once; beyond it, requests get 503 and Retry-After.
     max_streams: int = 256
+    #: Whether ``frontdesk serve`` plans answers (retrieval) in a worker process of its own, so a
+    #: burst of new chats does not hold up the streams in flight (docs/serving.md).
+    retrieval_process: bool = True
     #: Messages per minute one visitor (client address) may send to an agent's public web chat.
     widget_rate: int = 20
     #: Largest JSON request body, in kilobytes (file uploads are bounded by ``max_file_mb``).

@@ -125,7 +125,7 @@ def test_persona_and_instructions_reach_the_prompt(sample: Frontdesk, home: Path
     assert result.exit_code == 0, result.output
     agent = sample.agent(AGENT)
     responder = sample.responder()
-    plan = responder._plan(agent, "Where is your café?", responder._previous_turn(None), utcnow())
+    plan = responder.plan(agent, "Where is your café?", responder.previous_turn(None), utcnow())
     system = responder.messages(agent, plan, plan.evidence, [])[0]["content"]
     assert "Ahoy, a pirate barista." in system and "customer service rules" in system
 

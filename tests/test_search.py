@@ -200,3 +200,30 @@ def test_an_expired_sale_price_is_never_the_price(app: Frontdesk, tmp_path) -> N
     prices = {h.item.key: h.to_json()["price"] for h in app.search("shop", "grinder", 5)}
     assert prices == {"OLD": "300.00", "NOW": "199.00"}
     assert ids(app.search("shop", "grinder under 250 euros", 5)) == ["NOW"]
+
+
+def test_plans_made_in_the_retrieval_worker_equal_those_made_here(harbor: Frontdesk) -> None:
+    import os
+    import signal
+
+    from frontdesk.answer.planning import ProcessPlanner
+    from frontdesk.answer.responder import Responder
+    from frontdesk.domain import utcnow
+
+    responder = Responder(harbor.store, harbor.search_engine, harbor.settings, None)
+    agent = harbor.agent("harbor")
+    previous, now = responder.previous_turn(None), utcnow()
+    planner = ProcessPlanner(harbor.settings)
+    try:
+        for question in ("How much is the Profitec Go?", "Habt ihr entkoffeinierten Kaffee?", "Who won the match?"):
+            here = responder.plan(agent, question, previous, now)
+            there = planner(agent, question, previous, now)
+            assert there == here and there is not None
+        worker = planner._executor().submit(os.getpid).result()
+        assert worker != os.getpid()
+        os.kill(worker, signal.SIGKILL)  # a crashed worker is replaced; the plan still comes
+        assert planner(agent, "Do you ship to Austria?", previous, now) == responder.plan(
+            agent, "Do you ship to Austria?", previous, now)
+        assert planner._executor().submit(os.getpid).result() != worker
+    finally:
+        planner.close()

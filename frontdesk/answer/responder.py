@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -146,6 +146,8 @@ class Responder:
         # (bench/serve_load.py, 200 concurrent streams: p99 added delay per chunk 377 ms with two
         # at a time, 60-126 ms with one) and brings the first chunks sooner, too.
         self._planning = threading.Lock()
+        #: Where plans are made instead of in this process (answer/planning.py); None: here.
+        self.planner: Callable[[Agent, str, Turn, datetime], Plan | None] | None = None
         self._detectors: dict[tuple[str, ...], LanguageDetector] = {}
 
     # -- public -------------------------------------------------------------------------------
@@ -169,9 +171,11 @@ class Responder:
             raise InvalidInput("the question is longer than 4000 characters")
         started = time.perf_counter()
         now = now or utcnow()
-        previous = self._previous_turn(conversation_id)
-        with self._planning:
-            plan = self._plan(agent, question, previous, now)
+        previous = self.previous_turn(conversation_id)
+        plan = self.planner(agent, question, previous, now) if self.planner is not None else None
+        if plan is None:
+            with self._planning:
+                plan = self.plan(agent, question, previous, now)
         prepared = time.perf_counter()
         timings = {"retrieval_s": round(prepared - started, 4)}
         first_piece: float | None = None
@@ -263,7 +267,7 @@ class Responder:
 
     # -- planning -----------------------------------------------------------------------------
 
-    def _previous_turn(self, conversation_id: int | None) -> Turn:
+    def previous_turn(self, conversation_id: int | None) -> Turn:
         if conversation_id is None:
             return Turn()
         turn = Turn()
@@ -285,7 +289,8 @@ class Responder:
         detector = self._detectors.setdefault(candidates, LanguageDetector(candidates))
         return detector.detect(question, default)
 
-    def _plan(self, agent: Agent, question: str, previous: Turn, now: datetime) -> Plan:
+    def plan(self, agent: Agent, question: str, previous: Turn, now: datetime) -> Plan:
+        """Retrieval and evidence for one question: everything before the model is asked."""
         view = self.engine.view(agent)
         languages = view.languages
         language = self._language(question, languages, previous.language or languages[0])

@@ -23,6 +23,7 @@ from fastapi import (
 )
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..app import checked_origins
 from ..domain import Agent, ApiKey, Source, SourceKind
@@ -279,7 +280,7 @@ def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> d
 @router.post("/agents/{name}/conversations/{conversation_id}/messages",
              summary="Send a customer message and get the agent's answer (nothing while a person owns it)")
 async def send_message(name: str, conversation_id: RowId, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
-    agent = agent_for(svc, key, name)
+    agent = await run_in_threadpool(agent_for, svc, key, name)
     async for event, value in iterate_in_thread(
             lambda: svc.frontdesk.chat(agent, conversation_id, body.text), svc.slots):
         if event == "held":

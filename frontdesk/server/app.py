@@ -53,6 +53,8 @@ class Services:
                 agents = self.frontdesk.store.list_agents()
                 if agents:
                     responder.warm_up(agents[0])
+                if self.settings.retrieval_process:
+                    self.frontdesk.plan_in_worker_process().warm_up(agents[0] if agents else None)
                 self.model_state = "ready"
             except FrontdeskError as exc:
                 self.model_state = f"failed: {exc}"
@@ -74,6 +76,8 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     from . import api, console, openai_api, webhooks, widget
 
     shared = Services(frontdesk or Frontdesk(settings))
+    if settings.retrieval_process:
+        shared.frontdesk.plan_in_worker_process()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +87,8 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
         yield
         shared.frontdesk.channels.stop()
         shared.jobs.close()
+        if settings.retrieval_process:
+            shared.frontdesk.plan_in_worker_process().close()
 
     app = FastAPI(title="frontdesk", version=__version__, lifespan=lifespan,
                   description="Grounded business agents: REST API, OpenAI-compatible chat completions, "

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from ..answer import Answer
 from ..domain import Agent, ApiKey
@@ -119,8 +120,10 @@ def _agent(svc: Services, key: ApiKey, name: str) -> Agent:
 
 @router.post("/chat/completions", summary="Chat with an agent (plain or streamed as server-sent events)")
 async def chat_completions(request: ChatRequest, svc: Svc, key: Key) -> Any:
-    agent = _agent(svc, key, request.model)
-    conversation_id, question, turns = _conversation(svc, key, agent, request)
+    # the store is synchronous: its calls run in the thread pool, never on the event loop,
+    # where waiting for SQLite's lock would stall every stream in flight
+    agent = await run_in_threadpool(_agent, svc, key, request.model)
+    conversation_id, question, turns = await run_in_threadpool(_conversation, svc, key, agent, request)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     events = iterate_in_thread(lambda: svc.frontdesk.chat(agent, conversation_id, question), svc.slots)
@@ -135,7 +138,7 @@ async def chat_completions(request: ChatRequest, svc: Svc, key: Key) -> Any:
         async for event, value in events:
             if event == "done":
                 answer = value
-        remember(answer)
+        await run_in_threadpool(remember, answer)
         return {"id": completion_id, "object": "chat.completion", "created": created, "model": agent.name,
                 "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
                              "message": {"role": "assistant", "content": answer.answer if answer else ""}}],
@@ -160,7 +163,7 @@ async def chat_completions(request: ChatRequest, svc: Svc, key: Key) -> Any:
                     yield chunk({"content": value})
                 elif event == "done":
                     answer = value
-            remember(answer)
+            await run_in_threadpool(remember, answer)
             yield chunk({}, "stop", frontdesk=_extra(answer, conversation_id))
         except FrontdeskError as exc:
             yield f"data: {json.dumps(error_body(str(exc), 'server_error'))}\n\n"

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from .. import auth
 from ..domain import Agent, Conversation
@@ -143,9 +144,13 @@ def history(name: str, conversation_id: RowId, request: Request, response: Respo
              response_class=StreamingResponse)
 async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: Request, svc: Svc,
                token: Token) -> StreamingResponse:
-    agent, origin = _public_agent(svc, request, name)
-    conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
-    _limit(svc, request, agent, origin)
+    def prepare() -> tuple[Agent, str | None, Conversation]:  # store calls: off the event loop
+        agent, origin = _public_agent(svc, request, name)
+        conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
+        _limit(svc, request, agent, origin)
+        return agent, origin, conversation
+
+    agent, origin, conversation = await run_in_threadpool(prepare)
     events = iterate_in_thread(lambda: svc.frontdesk.chat(agent, conversation.id, body.text), svc.slots)
 
     async def sse() -> AsyncIterator[str]:
