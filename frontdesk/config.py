@@ -132,6 +132,13 @@ def _convert(type_name: object, raw: str) -> object:
         return float(raw)
     if kind == "Path":
         return Path(raw).expanduser()
+    if kind == "bool":
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("use true or false")
     return raw
 
 

@@ -25,6 +25,14 @@ def test_settings_are_read_from_the_environment() -> None:
 def test_a_bad_setting_names_the_variable() -> None:
     with pytest.raises(InvalidInput, match="FRONTDESK_CRAWL_MAX_PAGES"):
         Settings.from_env({"FRONTDESK_CRAWL_MAX_PAGES": "many"})
+    with pytest.raises(InvalidInput, match="FRONTDESK_RETRIEVAL_PROCESS='sometimes'.*true or false"):
+        Settings.from_env({"FRONTDESK_RETRIEVAL_PROCESS": "sometimes"})
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("0", False), ("Off", False), ("true", True),
+                                               ("1", True), ("yes", True)])
+def test_switches_read_true_and_false(raw: str, expected: bool) -> None:
+    assert Settings.from_env({"FRONTDESK_RETRIEVAL_PROCESS": raw}).retrieval_process is expected
 
 
 def test_every_setting_is_documented() -> None:
