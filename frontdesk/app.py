@@ -35,8 +35,7 @@ class Frontdesk:
     def __init__(self, settings: Settings, store: SQLiteStore | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
-        self.search_engine = SearchEngine(self.store, index_dir=settings.home / "index",
-                                          store_identity=settings.resolved_database_url)
+        self.search_engine = SearchEngine.for_settings(self.store, settings)
         self._responders: dict[str, Responder] = {}
         self._channels: Channels | None = None
         self._planner: ProcessPlanner | None = None

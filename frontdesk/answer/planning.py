@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..domain import Agent
+from ..domain import Agent, utcnow
 from ..log import get_logger
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ def _start_worker(settings: Settings) -> None:
     except OSError:  # not permitted here: run at the same priority
         pass
     store = open_store(settings.resolved_database_url)
-    engine = SearchEngine(store, index_dir=settings.home / "index", store_identity=settings.resolved_database_url)
-    _responder = Responder(store, engine, settings, None)
+    _responder = Responder(store, SearchEngine.for_settings(store, settings), settings, None)
 
 
 def _plan_in_worker(agent: Agent, question: str, previous: Turn, now: datetime) -> Plan:
@@ -61,7 +60,7 @@ def _plan_in_worker(agent: Agent, question: str, previous: Turn, now: datetime) 
 def _warm_worker(agent: Agent | None) -> None:
     assert _responder is not None
     if agent is not None:
-        _responder.plan(agent, "warm up the search", _responder.previous_turn(None), datetime.now().astimezone())
+        _responder.plan(agent, "warm up the search", _responder.previous_turn(None), utcnow())
 
 
 class ProcessPlanner:

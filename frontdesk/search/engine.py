@@ -1,8 +1,8 @@
 """Hybrid search over one agent's knowledge.
 
 Three candidate lists, all from the agent's in-memory index (search/index.py), are fused:
-lexical (BM25 over language-aware stems), dense (cosine over the agent's vectors) and, when the query names catalog options, the products
-that carry them. Fusion is by normalised score, not by rank alone: a strong exact match
+lexical (BM25 over language-aware stems), dense (cosine over the agent's vectors) and, when
+the query names catalog options, the products that carry them. Fusion is by normalised score, not by rank alone: a strong exact match
 on the product name keeps its lead over a crowd of loosely similar vectors, and a query in
 another language, which matches few terms, leaves the ranking to the dense side. Shopper constraints then act on products:
 a price bound filters, named options and "in stock" re-rank.
@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from ..config import Settings
 from ..domain import Agent, Hit, StoredItem, effective_price, utcnow
 from ..embed import Embedder, get_embedder
 from ..log import get_logger
@@ -39,6 +40,11 @@ class SearchEngine:
         self.store = store
         self.embedders = embedders
         self.indexes = IndexCache(store, index_dir, store_identity)
+
+    @classmethod
+    def for_settings(cls, store: KnowledgeStore, settings: Settings) -> SearchEngine:
+        """The engine of a process with these settings: indexes kept under ``<home>/index``."""
+        return cls(store, index_dir=settings.home / "index", store_identity=settings.resolved_database_url)
 
     def view(self, agent: Agent) -> AgentIndex:
         """The agent's current index (built or loaded on first use after its knowledge changed)."""

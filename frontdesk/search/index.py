@@ -26,7 +26,7 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -132,6 +132,13 @@ class OptionIndex:
     """(facet, value) -> ids of the products carrying that option value, ascending."""
 
     postings: dict[tuple[str, str], np.ndarray]
+    #: Every facet with the values it takes: read by every query's constraint parsing, so made once.
+    facets: dict[str, set[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.facets = {}
+        for facet, value in self.postings:
+            self.facets.setdefault(facet, set()).add(value)
 
     @classmethod
     def build(cls, rows: list[tuple[str, str, int]]) -> OptionIndex:
@@ -139,13 +146,6 @@ class OptionIndex:
         for facet, value, item_id in rows:
             grouped.setdefault((facet, value), []).append(item_id)
         return cls({key: np.unique(np.array(ids, dtype=np.int64)) for key, ids in grouped.items()})
-
-    @property
-    def facets(self) -> dict[str, set[str]]:
-        facets: dict[str, set[str]] = {}
-        for facet, value in self.postings:
-            facets.setdefault(facet, set()).add(value)
-        return facets
 
     def products_with(self, options: dict[str, set[str]], limit: int) -> list[int]:
         """Products carrying one of the named values of every named facet, lowest ids first."""
