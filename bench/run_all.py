@@ -6,6 +6,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-for script, args in (("search_quality.py", []), ("ingest_documents.py", []), ("catalog_scale.py", []), ("answers.py", []),
+for script, args in (("search_quality.py", []), ("embedders.py", []), ("ingest_documents.py", []), ("catalog_scale.py", []), ("answers.py", []),
                      ("serve_load.py", []), ("channels_burst.py", [])):
     subprocess.run([sys.executable, str(HERE / script), *args], check=True)
