@@ -1,8 +1,10 @@
 """Answer quality and speed on the sample business, per model (issue 3's benchmark).
 
-    python bench/answers.py [--models qwen2.5-1.5b,qwen2.5-0.5b,smollm2-135m] [--runtime xllamacpp]
+    python bench/answers.py [--models default,qwen2.5-1.5b,qwen2.5-0.5b,smollm2-135m] [--runtime xllamacpp]
 
-For each model: the 42 questions of examples/harbor-coffee/questions.yaml, answered one by one
+``default`` is what a user gets: the default model, with the fast model phrasing the plain
+questions (FRONTDESK_FAST_MODEL=auto); a model's own name has it phrase every answer.
+For each: the 42 questions of examples/harbor-coffee/questions.yaml, answered one by one
 after a warm-up (the agent's prompt in llama.cpp's cache, as in a running server). Prints
 accuracy with its 95% Wilson interval, the unsupported-fact rate, decline precision/recall,
 time to first text and to the full answer (p50/p95), and the platform's own overhead
@@ -30,7 +32,7 @@ SAMPLE = ROOT / "examples" / "harbor-coffee"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="qwen2.5-1.5b,qwen2.5-0.5b,smollm2-135m")
+    parser.add_argument("--models", default="default,qwen2.5-1.5b,qwen2.5-0.5b,smollm2-135m")
     parser.add_argument("--runtime", default="xllamacpp")
     args = parser.parse_args()
     out = ROOT / "bench" / "out"
@@ -49,7 +51,7 @@ def main() -> None:
         print(f"# {date.today()} {platform.machine()} {os.cpu_count()} cores, runtime {args.runtime}, {len(cases)} questions")
         for name in args.models.split(","):
             try:
-                responder = app.responder(name)
+                responder = app.responder(None if name == "default" else name)
             except NotFound as exc:
                 print(f"{name}: skipped ({exc})")
                 continue
@@ -63,7 +65,8 @@ def main() -> None:
                   f"decline P/R {report['decline_precision']:.2f}/{report['decline_recall']:.2f} "
                   f"first text p50/p95 {report['first_text_p50_s']:.2f}/{report['first_text_p95_s']:.2f} s "
                   f"full p50/p95 {report['latency_p50_s']:.2f}/{report['latency_p95_s']:.2f} s "
-                  f"overhead p50/p99 {report['overhead_p50_s'] * 1000:.0f}/{report['overhead_p99_s'] * 1000:.0f} ms")
+                  f"overhead p50/p99 {report['overhead_p50_s'] * 1000:.0f}/{report['overhead_p99_s'] * 1000:.0f} ms "
+                  f"phrased by the model {report['model_phrased_rate']:.0%} {report['phrased_by']} ({report['model']})")
             for case in report["cases"]:
                 if not case["passed"]:
                     print(f"   FAIL {case['question']!r}: {'; '.join(case['reasons'])} -> {case['answer'][:120]!r}")

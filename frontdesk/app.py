@@ -21,7 +21,7 @@ from .domain import Agent, ApiKey, Conversation, Hit, Source, SourceKind, SyncSu
 from .embed import EMBEDDERS
 from .errors import InvalidInput, NotFound, UserError
 from .ingest.pipeline import Ingestor, Progress
-from .llm import get_model
+from .llm import get_fast_model, get_model
 from .llm.remote import request_id
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
@@ -36,7 +36,7 @@ class Frontdesk:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
         self.search_engine = SearchEngine.for_settings(self.store, settings)
-        self._responders: dict[str, Responder] = {}
+        self._responders: dict[str | None, Responder] = {}
         self._channels: Channels | None = None
         self._planner: ProcessPlanner | None = None
 
@@ -123,13 +123,15 @@ class Frontdesk:
 
     # answers
     def responder(self, model: str | None = None) -> Responder:
-        """The responder for ``model`` (the configured one by default), loading the model once."""
-        name = model or self.settings.model
-        if name not in self._responders:
-            responder = Responder(self.store, self.search_engine, self.settings, get_model(self.settings, name))
+        """The responder for ``model``, loading models once. By default the configured model with
+        the fast model beside it for plain questions; a model asked for by name phrases everything."""
+        if model not in self._responders:
+            fast = get_fast_model(self.settings) if model is None else None
+            responder = Responder(self.store, self.search_engine, self.settings,
+                                  get_model(self.settings, model or self.settings.model), fast_model=fast)
             responder.planner = self._planner
-            self._responders[name] = responder
-        return self._responders[name]
+            self._responders[model] = responder
+        return self._responders[model]
 
     def start_conversation(self, agent_name: str, channel: str = "cli", external_id: str | None = None) -> int:
         return self.store.create_conversation(self.agent(agent_name).id, channel, external_id)

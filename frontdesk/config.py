@@ -47,6 +47,11 @@ class Settings:
     #: Answer model: a packaged model name (``qwen2.5-1.5b``, ``qwen2.5-0.5b``, ``smollm2-135m``), a path
     #: to any GGUF file, or the model name the OpenAI-compatible server at ``llm_base_url`` knows.
     model: str = "qwen2.5-1.5b"
+    #: The faster model that phrases the plain questions (same language as the evidence, no dates
+    #: to reason about, no follow-up; docs/answers.md): a model name or path like ``model``;
+    #: ``auto`` (default) takes ``qwen2.5-0.5b`` when ``model`` is the packaged default running
+    #: in-process and the small model is installed; ``none`` phrases everything with ``model``.
+    fast_model: str = "auto"
     #: Base URL of an OpenAI-compatible server (``http://host:8000/v1``); empty runs the model in-process.
     llm_base_url: str = ""
     #: API key for ``llm_base_url`` (sent as a Bearer token; never logged).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -63,6 +64,7 @@ class CaseResult:
         return {"question": self.case.question, "turns": self.case.turns, "category": self.case.category,
                 "passed": self.passed, "reasons": self.reasons, "answer": self.answer.answer,
                 "grounded": self.answer.grounded, "handoff": self.answer.handoff, "mode": self.answer.mode,
+                "model": self.answer.model,
                 "products": [p["id"] for p in self.answer.products], "unsupported": self.unsupported,
                 "seconds": round(self.seconds, 3), "first_text_seconds": round(self.first_text_seconds, 3),
                 "conversation_id": self.conversation_id}
@@ -203,6 +205,9 @@ def report(results: list[CaseResult], model: str) -> dict[str, Any]:
         "decline_recall": round(true_declines / len(should), 4) if should else 1.0,
         "unsupported_fact_rate": round(sum(bool(r.unsupported) for r in results) / total, 4) if total else 0.0,
         "answered": len(answered),
+        # answers the model phrased and every sentence passed the check (the rest quote the evidence)
+        "model_phrased_rate": round(sum(r.answer.mode == "model" for r in answered) / len(answered), 4) if answered else 0.0,
+        "phrased_by": dict(Counter(r.answer.model for r in answered if r.answer.mode == "model")),
         "latency_p50_s": round(statistics.median(totals), 3) if totals else 0.0,
         "latency_p95_s": round(percentile(totals, 0.95), 3),
         "first_text_p50_s": round(statistics.median(firsts), 3) if firsts else 0.0,
@@ -225,4 +230,7 @@ def evaluate(responder: Responder, store: KnowledgeStore, agent: Agent, cases: l
         results.append(result)
         if on_case:
             on_case(result)
-    return report(results, responder.model.name if responder.model else "none")
+    name = responder.model.name if responder.model else "none"
+    if responder.fast_model is not None:
+        name += f" + {responder.fast_model.name} for plain questions"
+    return report(results, name)

@@ -98,6 +98,7 @@ def test_the_sample_suite_meets_its_targets(sample: Frontdesk) -> None:
     assert report["unsupported_fact_rate"] == 0.0, failed
     assert report["decline_recall"] == 1.0, failed
     assert report["accuracy"] >= 0.9, failed
+    assert set(report["phrased_by"]) == {"qwen2.5-1.5b", "qwen2.5-0.5b"}  # each model phrased some answers
 
 
 def test_an_openai_compatible_server_by_base_url(sample: Frontdesk, home: Path) -> None:
@@ -160,3 +161,38 @@ def test_a_lying_model_never_reaches_the_customer(sample: Frontdesk, question: s
         assert answer.grounded is False and answer.handoff is True
     else:
         assert answer.mode == "evidence" and truth in answer.answer
+
+
+def test_plain_questions_go_to_the_fast_model_and_the_rest_to_the_default(sample: Frontdesk) -> None:
+    from frontdesk.answer import Responder
+
+    default = sample.responder()
+    assert default.model.name == "qwen2.5-1.5b" and default.fast_model is not None
+    assert default.fast_model.name == "qwen2.5-0.5b"
+    big, fast = ScriptedModel("Gift vouchers are valid for 3 years."), ScriptedModel("Gift vouchers are valid for 3 years.")
+    big.name, fast.name = "big", "fast"
+    responder = Responder(sample.store, sample.search_engine, sample.settings, big, fast_model=fast)
+    agent = sample.agent(AGENT)
+    assert responder.answer(agent, "How long are gift vouchers valid?").model == "fast"
+    # a German question over English pages, a date to reason about, a follow-up: the default model
+    assert responder.answer(agent, "Wie lange sind Gutscheine gültig?").model == "big"
+    assert responder.answer(agent, "When is the next barista course?").model == "big"
+    conversation = sample.start_conversation(AGENT)
+    responder.answer(agent, "How much is the Ethiopia Yirgacheffe 250 g?", conversation_id=conversation)
+    assert responder.answer(agent, "and in 1 kg?", conversation_id=conversation).model == "big"
+    # asked for by name, a model phrases everything
+    assert sample.responder("qwen2.5-1.5b").fast_model is None
+
+
+def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path) -> None:
+    from frontdesk.errors import InvalidInput
+    from frontdesk.llm import get_fast_model
+
+    settings = sample.settings
+    assert get_fast_model(settings).name == "qwen2.5-0.5b"  # auto beside the packaged default
+    assert get_fast_model(replace(settings, fast_model="none")) is None
+    # a business's own model (a path, a server) phrases everything unless a fast model is named
+    assert get_fast_model(replace(settings, model=str(tmp_path / "own.gguf"))) is None
+    assert get_fast_model(replace(settings, llm_base_url="http://127.0.0.1:9/v1", model="llama-70b")) is None
+    with pytest.raises(InvalidInput, match="unknown model 'nope'"):
+        get_fast_model(replace(settings, fast_model="nope"))

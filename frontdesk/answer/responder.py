@@ -69,8 +69,12 @@ _HANDOFF = re.compile(
 PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have "
                  "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen")
 _REFERENCE = re.compile(r"\b(?:it|its|that one|this one|them|they|those|es|ihn|dieses?n?|davon|dazu|den|das)\b", re.I)
+#: Questions that ask for a figure (an amount, a time, a place): an answer to them without one
+#: gets the evidence's sentences added ("Shipping is free in Germany." to "from what order value").
 _QUANTITY = re.compile(r"\b(?:where|wo|address|adresse|how much|how many|how long|when|what time|hours|price|cost|costs|wie viel|wieviel|"
-                       r"wie lange|wann|uhrzeit|öffnungszeiten|preis|kostet|kosten|geöffnet|open)\b", re.I)
+                       r"wie lange|wann|uhrzeit|öffnungszeiten|preis|kostet|kosten|geöffnet|open|"
+                       r"(?:what|which|minimum|order) (?:value|amount|total)|minimum|ab welche[mnr]?|mindest\w*|bestellwert|betrag)\b",
+                       re.I)
 _WHEN = re.compile(r"\b(?:when|next|upcoming|wann|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|termin\w*|dates?)\b", re.I)
 #: Words that tip a short question towards English or German before statistics are asked.
 LANGUAGE_HINTS = {
@@ -136,11 +140,13 @@ class Plan:
 
 class Responder:
     def __init__(self, store: KnowledgeStore, engine: SearchEngine, settings: Settings,
-                 model: ChatModel | None) -> None:
+                 model: ChatModel | None, fast_model: ChatModel | None = None) -> None:
         self.store = store
         self.engine = engine
         self.settings = settings
         self.model = model
+        #: Phrases the plain questions when set (:meth:`phrasing_model`); ``model`` phrases the rest.
+        self.fast_model = fast_model if model is not None else None
         self._vectors: dict[str, SentenceVectors] = {}
         # Retrieval is CPU work under the GIL: one at a time keeps the streams in flight flowing
         # (bench/serve_load.py, 200 concurrent streams: p99 added delay per chunk 377 ms with two
@@ -184,12 +190,13 @@ class Responder:
         mode = "declined"
         documents = [e for e in plan.evidence if not e.is_product]
         products = [e for e in plan.evidence if e.is_product] if plan.show_products else []
-        model_name = self.model.name if self.model else "none"
+        model = self.phrasing_model(plan)
+        model_name = model.name if model else "none"
 
-        if plan.answerable and self.model is not None:
+        if plan.answerable and model is not None:
             mode = "model"
             generated_at = time.perf_counter()
-            for kind, value in self._phrase(agent, plan, documents, products):
+            for kind, value in self._phrase(model, agent, plan, documents, products):
                 if kind == "sentence":
                     if first_piece is None:
                         first_piece = time.perf_counter()
@@ -259,11 +266,27 @@ class Responder:
         """Load the embedder and language model, and put the agent's prompt in llama.cpp's cache."""
         self._sentence_vectors(agent.embedder)(["warm up"])
         self._language("warm up the language detector", ["en"], "en")
-        if self.model is not None:
-            system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
-            for _ in self.model.stream([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
-                                       max_tokens=1):
-                pass
+        system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
+        for model in (self.model, self.fast_model):
+            if model is not None:
+                for _ in model.stream([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
+                                      max_tokens=1):
+                    pass
+
+    def phrasing_model(self, plan: Plan) -> ChatModel | None:
+        """The fast model for a plain question, else the answer model.
+
+        Plain: the evidence is in the question's language, the question needs no date reasoning
+        and is not a follow-up. On the sample business the 0.5B model answered those as
+        accurately as the 1.5B one in half the time, while the 1.5B model phrased German answers
+        over English sources and date questions far more often without failing the check
+        (docs/benchmarks.md). Every sentence is checked whichever model writes it.
+        """
+        if self.fast_model is None or not plan.evidence:
+            return self.model
+        follow_up = plan.search_query != plan.question
+        cross_language = any(e.item.language not in (None, plan.language) for e in plan.evidence)
+        return self.model if plan.time_relevant or follow_up or cross_language else self.fast_model
 
     # -- planning -----------------------------------------------------------------------------
 
@@ -408,18 +431,17 @@ class Responder:
         parts.append(phrases.answer_in(plan.language))
         return [{"role": "system", "content": system}, {"role": "user", "content": "\n".join(parts)}]
 
-    def _phrase(self, agent: Agent, plan: Plan, documents: list[Evidence],
+    def _phrase(self, model: ChatModel, agent: Agent, plan: Plan, documents: list[Evidence],
                 products: list[Evidence]) -> Iterator[tuple[str, Any]]:
         """Yield ("sentence", text) for each checked sentence; ("declined"|"problems", ...) to stop."""
-        assert self.model is not None
         evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents),
                                    *(e.text() for e in products), *plan.facts])
         dates_ok = self._allowed_dates(plan, documents) if _WHEN.search(plan.question) else None
         prices = [(e.item.title, number_forms(e.fields.get("price") or "") | number_forms(e.fields.get("regular") or ""))
                   for e in products]
         allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
-        stream = self.model.stream(self.messages(agent, plan, documents, products),
-                                   max_tokens=self.settings.max_answer_tokens)
+        stream = model.stream(self.messages(agent, plan, documents, products),
+                              max_tokens=self.settings.max_answer_tokens)
         said: list[str] = []
 
         def sentences() -> Iterator[str]:

@@ -11,7 +11,11 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ..config import Settings
+from ..errors import NotFound
 from .packaged import DEFAULT_MODEL, MODELS, resolve_model_path
+
+#: The fast model ``fast_model = auto`` takes beside the packaged default (docs/answers.md).
+AUTO_FAST_MODEL = "qwen2.5-0.5b"
 
 Message = dict[str, str]
 
@@ -51,4 +55,24 @@ def get_model(settings: Settings, name: str | None = None) -> ChatModel:
     return model
 
 
-__all__ = ["DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "get_model", "resolve_model_path"]
+def get_fast_model(settings: Settings) -> ChatModel | None:
+    """The model for plain questions, or None when every answer is phrased by ``settings.model``.
+
+    ``auto`` pairs the packaged default with the packaged 0.5B model when that is installed; a
+    business that plugs in its own model (a path, a server) keeps it for every answer unless it
+    names a fast model itself.
+    """
+    choice = settings.fast_model.strip()
+    if choice.lower() in ("", "none", "off") or choice == settings.model:
+        return None
+    if choice.lower() == "auto":
+        if settings.llm_base_url or settings.model != DEFAULT_MODEL:
+            return None
+        try:
+            return get_model(settings, AUTO_FAST_MODEL)
+        except NotFound:
+            return None  # its packages are not installed: the default model phrases everything
+    return get_model(settings, choice)
+
+
+__all__ = ["AUTO_FAST_MODEL", "DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "get_fast_model", "get_model", "resolve_model_path"]
