@@ -190,10 +190,10 @@ class Responder:
         mode = "declined"
         documents = [e for e in plan.evidence if not e.is_product]
         products = [e for e in plan.evidence if e.is_product] if plan.show_products else []
-        model = self.phrasing_model(plan)
+        model = self.phrasing_model(plan) if plan.answerable else None
         model_name = model.name if model else "none"
 
-        if plan.answerable and model is not None:
+        if model is not None:
             mode = "model"
             generated_at = time.perf_counter()
             for kind, value in self._phrase(model, agent, plan, documents, products):
