@@ -88,12 +88,19 @@ class Frontdesk:
 
     def add_source(self, agent_name: str, location: str, *, kind: SourceKind | None = None,
                    options: dict[str, Any] | None = None, sync_interval: int | None = None,
-                   progress: Progress | None = None) -> SyncSummary:
+                   progress: Progress | None = None, index: bool = True) -> SyncSummary:
+        """Add and read one source. ``index=False`` leaves the search index to :meth:`build_index`
+        (several sources in a row need it built once, after the last)."""
         agent = self.agent(agent_name)
         summary = self.ingestor(progress).add(agent, location, kind=kind, options=options,
                                               sync_interval=sync_interval)
-        self.search_engine.view(agent)  # the sync builds the new index, not the next customer's search
+        if index:
+            self.build_index(agent_name)
         return summary
+
+    def build_index(self, agent_name: str) -> None:
+        """Bring the agent's search index up to date now, so that the next search need not."""
+        self.search_engine.view(self.agent(agent_name))
 
     def sync(self, agent_name: str, refs: list[str] | None = None, *, only_due: bool = False,
              progress: Progress | None = None) -> list[SyncSummary]:

@@ -39,11 +39,14 @@ def main() -> None:
         click.echo(f"Creating the demo agent {AGENT!r} from {SAMPLE} (data in {home}) …")
         app.create_agent(AGENT, persona="Harbor Coffee Roasters' friendly barista.",
                          instructions=(SAMPLE / "policy.md").read_text())
-        summaries = [app.add_source(AGENT, str(SAMPLE / name)) for name in ("site", "faq.csv", "catalog.csv")]
+        summaries = [app.add_source(AGENT, str(SAMPLE / name), index=False) for name in ("site", "faq.csv", "catalog.csv")]
+        app.build_index(AGENT)
     for s in summaries:
         click.echo(f"  {s.location}: " + ", ".join(f"{n} {k}" for k, n in s.counts().items()))
     click.echo(f"Loading the answer model {app.settings.model} (first run assembles it from its packages) …")
     responder = app.responder()
+    if responder.fast_model is not None:
+        click.echo(f"  {responder.fast_model.name} phrases the plain questions (FRONTDESK_FAST_MODEL)")
     agent = app.agent(AGENT)
     responder.warm_up(agent)
     for question in EXAMPLES:

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from frontdesk.app import Frontdesk
 from frontdesk.cli.main import cli
+from frontdesk.config import Settings
 
 from .conftest import SAMPLE
 
@@ -39,12 +41,19 @@ def test_bad_agent_names_are_refused(run) -> None:
     assert result.exit_code == 2 and "not valid" in result.output
 
 
-def test_sources_add_search_and_list(run) -> None:
+def test_sources_add_search_and_list(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run("agents", "create", "cafe")
     added = run("sources", "add", "cafe", str(SAMPLE / "catalog.csv"), str(SAMPLE / "faq.csv"), "--json")
     assert added.exit_code == 0, added.output
     summaries = json.loads(added.stdout)
     assert [s["added"] for s in summaries] == [17, 8]
+    # the index was built once, after the last source, and holds both
+    home = tmp_path / "home"
+    assert len(list((home / "index").glob("agent*"))) == 1
+    fresh = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
+    monkeypatch.setattr(fresh.store, "agent_terms", lambda _id: pytest.fail("the index was not up to date"))
+    assert "Swiss Water" in fresh.search("cafe", "Do you have decaf?", 3)[0].item.text
+    fresh.close()
     hits = json.loads(run("search", "cafe", "Lelit espresso machine", "--json", "--limit", "3").stdout)
     assert hits[0]["kind"] == "product" and hits[0]["id"] == "EQ-LELIT-ANNA"
     assert hits[0]["price"] == "449.00" and hits[0]["currency"] == "EUR" and hits[0]["availability"] == "in stock"

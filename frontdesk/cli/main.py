@@ -232,12 +232,14 @@ def sources_add(ctx: click.Context, agent: str, locations: tuple[str, ...], kind
         for location in locations:
             try:
                 summaries.append(app.add_source(agent, location, kind=kind, options=options,
-                                                sync_interval=interval, progress=progress))
+                                                sync_interval=interval, progress=progress, index=False))
             except FrontdeskError as exc:
                 if exc.exit_code != 2 or len(locations) == 1:
                     raise
                 err_console.print(f"[red]✗[/red] {exc}", highlight=False)
                 summaries.append(SyncSummary(source_id=0, location=location, failed=1))
+        progress.stage("building the search index")
+        app.build_index(agent)
     _report(summaries, as_json)
 
 
