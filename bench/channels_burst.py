@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import json
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from common import ROOT, sample_home, save_report  # noqa: E402
+from common import ROOT, sample_home, save_report, stop  # noqa: E402
 from serve_load import free_port, pct, wait_for  # noqa: E402
 
 from frontdesk.fake_graph import FakeGraph  # noqa: E402
@@ -159,10 +158,7 @@ def main() -> None:
                 and unanswered == 0 and rows_sent == graph_ok}
             print("  " + json.dumps(result), flush=True)
         finally:
-            for process in processes:
-                process.terminate()
-                process.wait(timeout=30)
-            shutil.rmtree(home, ignore_errors=True)
+            stop(processes, home)
     save_report("channels_burst", result)
 
 

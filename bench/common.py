@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,14 @@ def sample_home(prefix: str) -> tuple[Path, dict[str, str], list[str]]:
     subprocess.run([*frontdesk, "sources", "add", "harbor", str(SAMPLE / "site"), str(SAMPLE / "faq.csv"),
                     str(SAMPLE / "catalog.csv")], env=env, check=True, capture_output=True)
     return home, env, frontdesk
+
+
+def stop(processes: list[subprocess.Popen], home: Path, timeout: float = 30) -> None:
+    """End a benchmark's server processes and remove its data directory."""
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=timeout)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def save_report(script: str, figures: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import sample_home, save_report  # noqa: E402
+from common import sample_home, save_report, stop  # noqa: E402
 
 QUESTIONS = ["When are you open on Saturday?", "Do you ship to Austria?", "How much is the Profitec Go?",
              "What is your return policy?", "Do you have decaf coffee?"]
@@ -242,10 +242,7 @@ def main() -> None:
         stream_results = asyncio.run(streams(base, key, upstream_url, args.streams, args.ramp))
         print("  " + json.dumps(stream_results), flush=True)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
-        shutil.rmtree(home, ignore_errors=True)
+        stop(processes, home)
     save_report("serve_load", {"endpoints": endpoint_results, "streams": stream_results})
 
 
