@@ -93,3 +93,16 @@ def test_remove_source(run) -> None:
     result = run("sources", "remove", "cafe", "1")
     assert result.exit_code == 0 and "8 items" in result.output
     assert json.loads(run("sources", "list", "cafe", "--json").stdout) == []
+
+
+def test_models_list_names_the_default_and_the_fast_model(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["--home", str(tmp_path / "home"), "models", "list", "--json"]
+    rows = {r["name"]: r for r in json.loads(runner.invoke(cli, args, catch_exceptions=False).stdout)}
+    assert rows["qwen2.5-1.5b"]["default"] and not rows["qwen2.5-1.5b"]["fast"]
+    assert rows["qwen2.5-0.5b"]["fast"] and not rows["smollm2-135m"]["fast"]
+    alone = json.loads(runner.invoke(cli, args, env={"FRONTDESK_FAST_MODEL": "none"}, catch_exceptions=False).stdout)
+    assert not any(r["fast"] for r in alone)
+    own = json.loads(runner.invoke(cli, args, env={"FRONTDESK_MODEL": str(tmp_path / "llama.gguf")},
+                                   catch_exceptions=False).stdout)
+    assert not any(r["fast"] or r["default"] for r in own)

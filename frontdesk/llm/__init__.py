@@ -62,17 +62,25 @@ def get_fast_model(settings: Settings) -> ChatModel | None:
     business that plugs in its own model (a path, a server) keeps it for every answer unless it
     names a fast model itself.
     """
+    name = fast_model_name(settings)
+    if name is None:
+        return None
+    try:
+        return get_model(settings, name)
+    except NotFound:
+        if settings.fast_model.strip().lower() == "auto":
+            return None  # its packages are not installed: the default model phrases everything
+        raise
+
+
+def fast_model_name(settings: Settings) -> str | None:
+    """The name ``settings.fast_model`` stands for (``auto`` resolved), or None for none."""
     choice = settings.fast_model.strip()
     if choice.lower() in ("", "none", "off") or choice == settings.model:
         return None
     if choice.lower() == "auto":
-        if settings.llm_base_url or settings.model != DEFAULT_MODEL:
-            return None
-        try:
-            return get_model(settings, AUTO_FAST_MODEL)
-        except NotFound:
-            return None  # its packages are not installed: the default model phrases everything
-    return get_model(settings, choice)
+        return None if settings.llm_base_url or settings.model != DEFAULT_MODEL else AUTO_FAST_MODEL
+    return choice
 
 
-__all__ = ["AUTO_FAST_MODEL", "DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "get_fast_model", "get_model", "resolve_model_path"]
+__all__ = ["AUTO_FAST_MODEL", "DEFAULT_MODEL", "MODELS", "ChatModel", "Message", "fast_model_name", "get_fast_model", "get_model", "resolve_model_path"]

