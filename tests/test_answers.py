@@ -196,3 +196,19 @@ def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path) -> 
     assert get_fast_model(replace(settings, llm_base_url="http://127.0.0.1:9/v1", model="llama-70b")) is None
     with pytest.raises(InvalidInput, match="unknown model 'nope'"):
         get_fast_model(replace(settings, fast_model="nope"))
+
+
+def test_a_decline_by_the_fast_model_goes_to_the_default_model(sample: Frontdesk) -> None:
+    from frontdesk.answer import Responder
+
+    agent = sample.agent(AGENT)
+    big, fast = ScriptedModel("Yes, you can pay with PayPal."), ScriptedModel("NO_ANSWER")
+    big.name, fast.name = "big", "fast"
+    responder = Responder(sample.store, sample.search_engine, sample.settings, big, fast_model=fast)
+    # the evidence alone would not do (it covers half the question): the default model is asked
+    answer = responder.answer(agent, "Can I pay with PayPal?")
+    assert answer.model == "big" and answer.mode == "model" and answer.grounded
+    assert answer.answer.startswith("Yes, you can pay with PayPal.")
+    # strong evidence: the fast model's decline is answered from the evidence, without a second model
+    answer = responder.answer(agent, "How long are gift vouchers valid?")
+    assert answer.model == "fast" and answer.mode == "evidence" and "3 years" in answer.answer

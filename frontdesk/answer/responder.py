@@ -194,20 +194,26 @@ class Responder:
         model_name = model.name if model else "none"
 
         if model is not None:
-            mode = "model"
             generated_at = time.perf_counter()
-            for kind, value in self._phrase(model, agent, plan, documents, products):
-                if kind == "sentence":
-                    if first_piece is None:
-                        first_piece = time.perf_counter()
-                    text = value if not pieces else " " + value
-                    pieces.append(value)
-                    yield "delta", text
-                elif kind == "declined":
-                    mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
-                elif kind == "problems":
-                    problems = value
-                    mode = "evidence" if _strong(plan) or products else "declined"
+            # The fast model first; if it would leave the customer with a decline, the answer model.
+            for attempt in dict.fromkeys([model, self.model]):
+                if attempt is None:
+                    continue
+                mode, model_name = "model", attempt.name
+                for kind, value in self._phrase(attempt, agent, plan, documents, products):
+                    if kind == "sentence":
+                        if first_piece is None:
+                            first_piece = time.perf_counter()
+                        text = value if not pieces else " " + value
+                        pieces.append(value)
+                        yield "delta", text
+                    elif kind == "declined":
+                        mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
+                    elif kind == "problems":
+                        problems += value
+                        mode = "evidence" if _strong(plan) or products else "declined"
+                if mode != "declined" or pieces:
+                    break
             timings["generation_s"] = round(time.perf_counter() - generated_at, 4)
         elif plan.answerable:
             mode = "evidence"
@@ -280,7 +286,9 @@ class Responder:
         and is not a follow-up. On the sample business the 0.5B model answered those as
         accurately as the 1.5B one in half the time, while the 1.5B model phrased German answers
         over English sources and date questions far more often without failing the check
-        (docs/benchmarks.md). Every sentence is checked whichever model writes it.
+        (docs/benchmarks.md). Every sentence is checked whichever model writes it, and when the
+        fast model's draft would end in a decline (it said NO_ANSWER or failed the check, and
+        the evidence cannot stand alone), the answer model is asked as well.
         """
         if self.fast_model is None or not plan.evidence:
             return self.model
