@@ -212,3 +212,18 @@ def test_a_decline_by_the_fast_model_goes_to_the_default_model(sample: Frontdesk
     # strong evidence: the fast model's decline is answered from the evidence, without a second model
     answer = responder.answer(agent, "How long are gift vouchers valid?")
     assert answer.model == "fast" and answer.mode == "evidence" and "3 years" in answer.answer
+
+
+def test_an_answer_from_the_evidence_cites_what_it_quotes(sample: Frontdesk) -> None:
+    from frontdesk.answer import Responder
+
+    agent = sample.agent(AGENT)
+    responder = Responder(sample.store, sample.search_engine, sample.settings, ScriptedModel("NO_ANSWER"))
+    # shopping by price: the product card is the answer, not a passage that mentions espresso machines
+    answer = responder.answer(agent, "Do you have an espresso machine under 500 euros?")
+    assert answer.mode == "evidence" and answer.answer.startswith("Lelit Anna")
+    assert [c["kind"] for c in answer.citations] == ["product"] and answer.products[0]["id"] == "EQ-LELIT-ANNA"
+    # a passage quoted: that passage is the one citation
+    answer = responder.answer(agent, "Are you open on 25 December?")
+    assert answer.mode == "evidence" and "closed on public holidays" in answer.answer
+    assert len(answer.citations) == 1 and "opening-hours" in answer.citations[0]["url"]

@@ -132,6 +132,8 @@ class Plan:
     show_products: bool
     previous: Turn
     today: date
+    #: The question asks for products by price, stock or catalog option ("under 500 euros").
+    shopping: bool = False
 
     @property
     def time_relevant(self) -> bool:
@@ -224,7 +226,9 @@ class Responder:
             yield "delta", " " + addition
             pieces.append(addition)
         if mode == "evidence" and not pieces:
-            for sentence in self._from_evidence(plan, documents, products):
+            quoted = self._from_evidence(plan, documents, products)
+            documents = documents[:1] if quoted else []  # cite what the answer quotes
+            for sentence in quoted:
                 if first_piece is None:
                     first_piece = time.perf_counter()
                 yield "delta", (sentence if not pieces else " " + sentence)
@@ -334,7 +338,8 @@ class Responder:
 
         vectors = self._sentence_vectors(agent.embedder)
         question_vector = vectors([question])[0]
-        wording = parse_constraints(search_query if follow_up else question, view.facets).text
+        constraints = parse_constraints(search_query if follow_up else question, view.facets)
+        wording = constraints.text
         matcher = Matcher(wording, list(dict.fromkeys([language, *languages])))
         today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
         upcoming = today if _WHEN.search(question) else None
@@ -371,7 +376,7 @@ class Responder:
         handoff_asked = _HANDOFF.search(question) is not None
         answerable = self._answerable(chosen, language, languages, product_follow_up)
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
-                    show_products, previous, today)
+                    show_products, previous, today, shopping=constraints.any)
 
     def _follow_up_products(self, previous_ids: list[int], found: list[StoredItem], question: str,
                             facets: dict[str, set[str]]) -> list[StoredItem]:
@@ -511,8 +516,9 @@ class Responder:
     def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[str]:
         """An answer made only of the evidence: the best passage's sentences, quoted in their own words.
 
-        When a product is the better evidence, its card (added after this) is the answer."""
-        if not documents or (products and products[0].score >= documents[0].score):
+        When a product is the better evidence, or the question shops by price, stock or option,
+        the product card (added after this) is the answer."""
+        if not documents or (products and (plan.shopping or products[0].score >= documents[0].score)):
             return []
         evidence = documents[0]
         language = evidence.item.language or plan.language
