@@ -22,11 +22,6 @@ import numpy as np
 
 from .base import normalise
 
-#: Up to this many texts (a question, a few sentences) one BLAS thread does the work: the
-#: matrices are tiny, and a second thread only waits for a core, spinning. On a busy 2-core
-#: server that wait made a question's embedding p99 64 ms instead of 7 ms (docs/benchmarks.md).
-SMALL_BATCH = 16
-
 #: Below this many texts a batch is not split across threads (the split costs more than it saves).
 SHARD_MIN = 64
 
@@ -64,8 +59,11 @@ class UniversalSentenceEncoder:
         texts = [t if t.strip() else "-" for t in texts]
         with self._lock:
             backend = self._load()
-            with self._limit(limits=1 if len(texts) <= SMALL_BATCH or self._pool else self._threads,
-                             user_api="blas"):  # type: ignore[misc]
+            # Always one BLAS thread: a small batch (a question) gains nothing from a second one,
+            # which only waits for a busy core, spinning (on a loaded 2-core server a question's
+            # embedding took p99 64 ms instead of 7 ms, docs/benchmarks.md); a large one is split
+            # across the pool's threads instead.
+            with self._limit(limits=1, user_api="blas"):  # type: ignore[misc]
                 if self._pool is None or len(texts) < SHARD_MIN:
                     vectors = backend.encode(texts)
                 else:
