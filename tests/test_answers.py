@@ -184,7 +184,8 @@ def test_plain_questions_go_to_the_fast_model_and_the_rest_to_the_default(sample
     assert sample.responder("qwen2.5-1.5b").fast_model is None
 
 
-def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path) -> None:
+def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import frontdesk.llm
     from frontdesk.errors import InvalidInput
     from frontdesk.llm import get_fast_model
 
@@ -196,6 +197,9 @@ def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path) -> 
     assert get_fast_model(replace(settings, llm_base_url="http://127.0.0.1:9/v1", model="llama-70b")) is None
     with pytest.raises(InvalidInput, match="unknown model 'nope'"):
         get_fast_model(replace(settings, fast_model="nope"))
+    # auto without the 0.5B's packages: the default model phrases everything
+    monkeypatch.setattr(frontdesk.llm, "installed", lambda model: False)
+    assert get_fast_model(settings) is None
 
 
 def test_a_decline_by_the_fast_model_goes_to_the_default_model(sample: Frontdesk) -> None:

@@ -18,7 +18,7 @@ from ..app import Frontdesk, checked_origins
 from ..config import Settings
 from ..domain import SOURCE_KINDS, SyncSummary
 from ..embed import EMBEDDERS
-from ..errors import FrontdeskError, NotFound
+from ..errors import FrontdeskError
 from ..log import configure
 from ..views import agent_json, source_json
 from .progress import TerminalProgress
@@ -372,18 +372,13 @@ def models() -> None:
 def models_list(ctx: click.Context, as_json: bool) -> None:
     """Show the packaged models and whether they are installed."""
     from ..llm import fast_model_name
-    from ..llm.packaged import MODELS, part_files
+    from ..llm.packaged import MODELS, installed
 
     settings = _app(ctx).settings
     fast = fast_model_name(settings)
     rows = []
     for model in MODELS.values():
-        try:
-            part_files(model)
-            installed = True
-        except NotFound:
-            installed = False
-        rows.append({"name": model.name, "installed": installed, "size_mb": round(model.size / 1e6),
+        rows.append({"name": model.name, "installed": installed(model), "size_mb": round(model.size / 1e6),
                      "sha256": model.sha256, "description": model.description, "install": model.pip,
                      "default": model.name == settings.model, "fast": model.name == fast})
     if as_json:
@@ -408,16 +403,8 @@ def models_prepare(ctx: click.Context, name: str | None) -> None:
     from ..llm.packaged import resolve_model_path
 
     settings = _app(ctx).settings
-    fast = None if name else fast_model_name(settings)
-    for each in filter(None, [name or settings.model, fast]):
-        try:
-            path = resolve_model_path(each, settings.home / "models")
-        except NotFound:
-            if each != fast or settings.fast_model.strip().lower() != "auto":
-                raise
-            click.echo(f"{each}: not installed; {settings.model} will phrase every answer")
-            continue
-        click.echo(f"{each}: {path}")
+    for each in filter(None, [name or settings.model, None if name else fast_model_name(settings)]):
+        click.echo(f"{each}: {resolve_model_path(each, settings.home / 'models')}")
 
 
 @cli.command()

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from ..config import Settings
-from ..errors import NotFound
-from .packaged import DEFAULT_MODEL, MODELS, resolve_model_path
+from .packaged import DEFAULT_MODEL, MODELS, installed, resolve_model_path
 
 #: The fast model ``fast_model = auto`` takes beside the packaged default (docs/answers.md).
 AUTO_FAST_MODEL = "qwen2.5-0.5b"
@@ -63,23 +62,18 @@ def get_fast_model(settings: Settings) -> ChatModel | None:
     names a fast model itself.
     """
     name = fast_model_name(settings)
-    if name is None:
-        return None
-    try:
-        return get_model(settings, name)
-    except NotFound:
-        if settings.fast_model.strip().lower() == "auto":
-            return None  # its packages are not installed: the default model phrases everything
-        raise
+    return get_model(settings, name) if name else None
 
 
 def fast_model_name(settings: Settings) -> str | None:
-    """The name ``settings.fast_model`` stands for (``auto`` resolved), or None for none."""
+    """The name ``settings.fast_model`` stands for, or None for none. ``auto`` is the packaged
+    0.5B beside the packaged default running in-process, if its packages are installed."""
     choice = settings.fast_model.strip()
     if choice.lower() in ("", "none", "off") or choice == settings.model:
         return None
     if choice.lower() == "auto":
-        return None if settings.llm_base_url or settings.model != DEFAULT_MODEL else AUTO_FAST_MODEL
+        usable = not settings.llm_base_url and settings.model == DEFAULT_MODEL and installed(MODELS[AUTO_FAST_MODEL])
+        return AUTO_FAST_MODEL if usable else None
     return choice
 
 

@@ -93,6 +93,11 @@ def part_files(model: PackagedModel) -> list[Path]:
     return [path for _, path in found if path is not None]
 
 
+def installed(model: PackagedModel) -> bool:
+    """Whether every package of ``model`` is installed."""
+    return all(_package_file(package, relative) is not None for package, relative in model.parts)
+
+
 def resolve_model_path(name_or_path: str, models_dir: Path) -> Path:
     """A GGUF path for a packaged model name (assembling it on first use) or a file path."""
     model = MODELS.get(name_or_path)
