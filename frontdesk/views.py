@@ -8,6 +8,11 @@ from .domain import Agent, Channel, ChannelEvent, Conversation, Source
 from .store.base import KnowledgeStore, Message
 
 
+def agent_names(store: KnowledgeStore) -> dict[int, str]:
+    """Agent names by id, for listings that say whose each row is."""
+    return {a.id: a.name for a in store.list_agents()}
+
+
 def agent_json(agent: Agent, store: KnowledgeStore, *, detail: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {"name": agent.name, "embedder": agent.embedder,
                             "created_at": agent.created_at.isoformat(), **store.agent_stats(agent.id)}

@@ -198,9 +198,7 @@ class Responder:
         if model is not None:
             generated_at = time.perf_counter()
             # The fast model first; if it would leave the customer with a decline, the answer model.
-            for attempt in dict.fromkeys([model, self.model]):
-                if attempt is None:
-                    continue
+            for attempt in dict.fromkeys([model, self.model]):  # self.model is set when any model is
                 mode, model_name = "model", attempt.name
                 for kind, value in self._phrase(attempt, agent, plan, documents, products):
                     if kind == "sentence":

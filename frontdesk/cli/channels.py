@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from ..domain import PLATFORMS
-from ..views import channel_json, event_json
+from ..views import agent_names, channel_json, event_json
 from .main import _app, _echo_json, cli, handled, json_flag, out_console
 
 
@@ -56,7 +56,7 @@ def channels_add(ctx: click.Context, agent: str, platform: str, account_id: str,
 def channels_list(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     """List connected channels (of AGENT, or all) with their message counts."""
     app = _app(ctx)
-    names = {a.id: a.name for a in app.store.list_agents()}
+    names = agent_names(app.store)
     agent_id = app.agent(agent).id if agent else None
     rows = [channel_json(c, names.get(c.agent_id, "?"), app.store.event_counts(c.id))
             for c in app.store.list_channels(agent_id)]

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from ..views import agent_names
 from .main import _app, _echo_json, cli, err_console, handled, json_flag, out_console
 from .progress import TerminalProgress
 
@@ -139,7 +140,7 @@ def eval_compare(ctx: click.Context, run_a: int, run_b: int, fail_on_drop: bool,
 def eval_runs(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     """Kept runs, newest first."""
     app = _app(ctx)
-    names = {a.id: a.name for a in app.store.list_agents()}
+    names = agent_names(app.store)
     runs = app.store.list_eval_runs(app.agent(agent).id if agent else None)
     for run in runs:
         run["agent"] = names.get(run["agent_id"], "?")

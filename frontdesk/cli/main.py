@@ -20,7 +20,7 @@ from ..domain import SOURCE_KINDS, SyncSummary
 from ..embed import EMBEDDERS
 from ..errors import FrontdeskError
 from ..log import configure
-from ..views import agent_json, source_json
+from ..views import agent_json, agent_names, source_json
 from .progress import TerminalProgress
 from .talk import converse, print_sources
 
@@ -454,7 +454,7 @@ def keys_create(ctx: click.Context, agent: str | None, label: str) -> None:
 def keys_list(ctx: click.Context, as_json: bool) -> None:
     """List API keys (their prefixes, never the keys)."""
     app = _app(ctx)
-    names = {a.id: a.name for a in app.store.list_agents()}
+    names = agent_names(app.store)
     rows = [{"prefix": k.prefix, "agent": names.get(k.agent_id) if k.agent_id else None, "label": k.label,
              "created_at": k.created_at.isoformat(), "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
              "revoked": k.revoked_at is not None} for k in app.store.list_api_keys()]

@@ -24,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..app import checked_origins
 from ..domain import Agent, User
 from ..errors import AlreadyExists, FrontdeskError, InvalidInput, NotFound
-from ..views import channel_json, conversation_json, message_json, source_json
+from ..views import agent_names, channel_json, conversation_json, message_json, source_json
 from .api import keep_upload, sync_job
 from .app import RowId, Services, services
 from .ratelimit import RateLimiter
@@ -294,7 +294,7 @@ def eval_report(run_id: RowId, svc: Svc, login: Login) -> HTMLResponse:
 @router.get("/queue")
 def queue(request: Request, svc: Svc, login: Login) -> HTMLResponse:
     store = svc.frontdesk.store
-    names = {a.id: a.name for a in store.list_agents()}
+    names = agent_names(store)
     rows = [conversation_json(c, names.get(c.agent_id, "?"))
             for status in ("waiting", "human") for c in store.list_conversations(status=status, limit=200)]
     return page("queue.html", request, login, conversations=rows)
