@@ -62,6 +62,8 @@ class Agent:
     created_at: datetime
     #: Web origins (``https://shop.example``) whose pages may embed the agent's public chat; ``*`` allows any.
     allowed_origins: tuple[str, ...] = ()
+    #: Whether the owner made the agent's public web chat (the widget routes) answer anyone.
+    public: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ def agent_json(agent: Agent, store: KnowledgeStore, *, detail: bool = False) -> 
                             "created_at": agent.created_at.isoformat(), **store.agent_stats(agent.id)}
     if detail:
         data.update(persona=agent.persona, instructions=agent.instructions,
-                    allowed_origins=list(agent.allowed_origins))
+                    allowed_origins=list(agent.allowed_origins), public=agent.public)
     return data
 
 

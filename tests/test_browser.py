@@ -57,7 +57,7 @@ def stack(built_home: Path, tmp_path: Path, upstream: ServerThread, local_site) 
         (shop / "index.html").write_text(page)
         (shop / "de.html").write_text(page.replace('lang="en"', 'lang="de"'))
         site = local_site(shop)
-        app.store.update_agent(AGENT, allowed_origins=[site.url])
+        app.store.update_agent(AGENT, allowed_origins=[site.url], public=True)
         yield app, server.url, site.url
 
 

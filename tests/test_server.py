@@ -259,6 +259,7 @@ def test_widget_origins_conversation_secret_and_rate_limit(served: Served, reque
     web = httpx.Client(base_url=served.url)
     request.addfinalizer(web.close)
     assert web.get("/widget.js").headers["content-type"].startswith("text/javascript")
+    served.app.store.update_agent(AGENT, public=True)
     foreign = web.post(f"/widget/{AGENT}/conversations", headers={"Origin": "https://evil.example"})
     assert foreign.status_code == 403 and "--allow-origin https://evil.example" in foreign.json()["error"]["message"]
     served.app.store.update_agent(AGENT, allowed_origins=["https://shop.example"])

@@ -118,15 +118,20 @@ def agents_create(ctx: click.Context, name: str, persona: str, instructions: str
               help="A web site that may embed the agent's chat (https://shop.example; * for any). Repeatable; "
                    "replaces the list.")
 @click.option("--no-origins", is_flag=True, help="No web site may embed the agent's chat.")
+@click.option("--public/--private", "public", default=None,
+              help="Whether the agent's public web chat answers anyone (default: private; docs/security.md).")
 @click.pass_context
 @handled
 def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions: str | None, instructions_file: Any,
-                allow_origins: tuple[str, ...], no_origins: bool) -> None:
-    """Change the persona, instructions or allowed web origins of NAME."""
+                allow_origins: tuple[str, ...], no_origins: bool, public: bool | None) -> None:
+    """Change the persona, instructions, allowed web origins or public web chat of NAME."""
     origins = [] if no_origins else (checked_origins(allow_origins) if allow_origins else None)
-    _app(ctx).store.update_agent(name, persona=persona, instructions=_read_text_option(instructions, instructions_file),
-                                 allowed_origins=origins)
+    agent = _app(ctx).store.update_agent(name, persona=persona,
+                                         instructions=_read_text_option(instructions, instructions_file),
+                                         allowed_origins=origins, public=public)
     click.echo(f"updated agent {name}")
+    if agent.allowed_origins and not agent.public:
+        click.echo(f"note: the web chat of {name} stays closed until `frontdesk agents edit {name} --public`")
 
 
 @agents.command("list")

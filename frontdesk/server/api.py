@@ -85,12 +85,14 @@ class AgentIn(Strict):
     instructions: str = Field("", max_length=100_000)
     embedder: str | None = None
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
+    public: bool = Field(False, description="Whether the agent's public web chat answers anyone (docs/security.md).")
 
 
 class AgentPatch(Strict):
     persona: str | None = Field(None, max_length=20_000)
     instructions: str | None = Field(None, max_length=100_000)
     allowed_origins: list[str] | None = Field(None, max_length=50)
+    public: bool | None = Field(None, description="Whether the agent's public web chat answers anyone.")
 
 
 class SourceIn(Strict):
@@ -125,8 +127,9 @@ def create_agent(body: AgentIn, svc: Svc, key: Key) -> dict[str, Any]:
     unscoped(key)
     agent = svc.frontdesk.create_agent(body.name, persona=body.persona, instructions=body.instructions,
                                        embedder=body.embedder)
-    if body.allowed_origins:
-        agent = svc.frontdesk.store.update_agent(agent.name, allowed_origins=checked_origins(body.allowed_origins))
+    if body.allowed_origins or body.public:
+        agent = svc.frontdesk.store.update_agent(agent.name, allowed_origins=checked_origins(body.allowed_origins),
+                                                 public=body.public)
     return agent_json(agent, svc.frontdesk.store, detail=True)
 
 
@@ -140,7 +143,7 @@ def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, An
     agent = agent_for(svc, key, name)
     origins = checked_origins(body.allowed_origins) if body.allowed_origins is not None else None
     agent = svc.frontdesk.store.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
-                                             allowed_origins=origins)
+                                             allowed_origins=origins, public=body.public)
     return agent_json(agent, svc.frontdesk.store, detail=True)
 
 

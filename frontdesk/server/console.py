@@ -137,11 +137,12 @@ def agent_page(name: str, request: Request, svc: Svc, login: Login, flash: str =
 def agent_save(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
                persona: Annotated[str, Form(max_length=20_000)] = "",
                instructions: Annotated[str, Form(max_length=100_000)] = "",
-               allowed_origins: Annotated[str, Form(max_length=5000)] = "") -> Response:
+               allowed_origins: Annotated[str, Form(max_length=5000)] = "",
+               public: Annotated[str, Form(max_length=10)] = "") -> Response:
     csrf_checked(login, csrf)
     origins = checked_origins([o for o in allowed_origins.split() if o])
     svc.frontdesk.store.update_agent(_agent(svc, name).name, persona=persona, instructions=instructions,
-                                     allowed_origins=origins)
+                                     allowed_origins=origins, public=public == "on")
     return back(f"/console/agents/{name}", "Saved.")
 
 

@@ -3,9 +3,11 @@
 A page embeds an agent with ``<script src="https://HOST/widget.js" data-agent="NAME" defer></script>``.
 What protects these routes:
 
+* the agent must be public (``agents edit NAME --public``): a private agent and an agent that does not
+  exist get the same 404, so these routes do not tell which agents exist;
 * the page's ``Origin`` must be one of the agent's allowed origins (``agents edit --allow-origin``),
-  or the server's own; requests without an ``Origin`` (not from a browser) pass, since any
-  non-browser client could forge one anyway, and stay subject to
+  or the server's own; requests without an ``Origin`` (not from a browser) reach a public agent, since
+  any non-browser client could forge one anyway, and stay subject to
 * a rate limit per visitor address and agent (``FRONTDESK_WIDGET_RATE`` messages per minute), and
 * a conversation secret: creating a conversation returns a token the widget keeps in the
   visitor's browser; reading or writing the conversation needs it (only its hash is stored).
@@ -27,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import auth
 from ..domain import Agent, Conversation
 from ..errors import FrontdeskError, NotFound
+from ..safety.public import public_citations, visitor_message
 from ..views import message_json
 from .app import RowId, Services, services
 from .streaming import iterate_in_thread
@@ -65,7 +68,9 @@ def _public_agent(svc: Services, request: Request, name: str, response: Response
     try:
         agent = svc.frontdesk.agent(name)
     except NotFound:
-        raise HTTPException(404, f"no agent named {name!r}") from None
+        agent = None
+    if agent is None or not agent.public:  # one answer for both: the routes do not reveal which agents exist
+        raise HTTPException(404, f"no public chat named {name!r}")
     origin = _origin_allowed(request, agent)
     if response is not None:
         _cors(response, origin)
@@ -136,7 +141,7 @@ def history(name: str, conversation_id: RowId, request: Request, response: Respo
     conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
     messages = svc.frontdesk.store.messages(conversation.id, after)
     return {"id": conversation.id, "status": conversation.status,
-            "messages": [message_json(m) for m in messages]}
+            "messages": [visitor_message(message_json(m)) for m in messages]}
 
 
 @router.post("/widget/{name}/conversations/{conversation_id}/messages",
@@ -165,6 +170,7 @@ async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: 
                     yield event("held", {"status": "human"})
                 elif kind == "done":
                     data = value.to_json()
+                    data["citations"] = public_citations(data["citations"])
                     yield event("done", {k: data[k] for k in ("answer", "citations", "products", "grounded",
                                                               "handoff", "language")})
         except FrontdeskError as exc:

@@ -264,7 +264,8 @@ class SQLiteStore(ChannelTables, EvalTables):
     @staticmethod
     def _agent(row: sqlite3.Row) -> Agent:
         return Agent(row["id"], row["name"], row["persona"], row["instructions"], row["embedder"],
-                     datetime.fromisoformat(row["created_at"]), tuple(json.loads(row["allowed_origins"])))
+                     datetime.fromisoformat(row["created_at"]), tuple(json.loads(row["allowed_origins"])),
+                     bool(row["public"]))
 
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
                      embedder: str) -> Agent:
@@ -288,7 +289,7 @@ class SQLiteStore(ChannelTables, EvalTables):
         return self.get_agent(name)
 
     def update_agent(self, name: str, **changes: Any) -> Agent:
-        allowed = {"persona", "instructions", "allowed_origins"}
+        allowed = {"persona", "instructions", "allowed_origins", "public"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of an agent")
@@ -296,6 +297,8 @@ class SQLiteStore(ChannelTables, EvalTables):
         sets = {k: v for k, v in changes.items() if v is not None}
         if "allowed_origins" in sets:
             sets["allowed_origins"] = json.dumps(list(sets["allowed_origins"]))
+        if "public" in sets:
+            sets["public"] = int(bool(sets["public"]))
         if sets:
             with self._tx() as db:
                 db.execute(
