@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m frontdesk.demo
+	$(BIN)/frontdesk demo
 
 test: $(STAMP)
 	$(BIN)/ruff check frontdesk tests bench

@@ -4,7 +4,7 @@
 
 ``default`` is what a user gets: the default model, with the fast model phrasing the plain
 questions (FRONTDESK_FAST_MODEL=auto); a model's own name has it phrase every answer.
-For each: the 42 questions of examples/harbor-coffee/questions.yaml, answered one by one
+For each: the 42 questions of frontdesk/examples/harbor-coffee/questions.yaml, answered one by one
 after a warm-up (the agent's prompt in llama.cpp's cache, as in a running server). Prints
 accuracy with its 95% Wilson interval, the unsupported-fact rate, decline precision/recall,
 time to first text and to the full answer (p50/p95), and the platform's own overhead
@@ -24,10 +24,10 @@ from pathlib import Path
 from frontdesk.app import Frontdesk
 from frontdesk.config import Settings
 from frontdesk.errors import NotFound
-from frontdesk.evaluate import evaluate, load_cases
+from frontdesk.evaluation.cases import evaluate, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "harbor-coffee"
+SAMPLE = ROOT / "frontdesk" / "examples" / "harbor-coffee"
 
 
 def main() -> None:

@@ -1,8 +1,8 @@
 """A burst of WhatsApp webhook deliveries, with Meta's duplicates and retries, against `frontdesk serve`.
 
 Three parties: `frontdesk serve` (the real command, its own process), an OpenAI-compatible
-upstream streaming the prompt's evidence at a fixed rate (frontdesk.echo_upstream, its own
-process) and this client, which also runs the Graph API stand-in (frontdesk.fake_graph) that
+upstream streaming the prompt's evidence at a fixed rate (frontdesk.testing.echo, its own
+process) and this client, which also runs the Graph API stand-in (frontdesk.testing.graph) that
 answers a share of the sends with 429 or 500 at random.
 
 The client signs and posts DELIVERIES deliveries, 32 at a time: UNIQUE distinct customer messages
@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import ROOT, sample_home, save_report, stop  # noqa: E402
 from serve_load import free_port, pct, wait_for  # noqa: E402
 
-from frontdesk.fake_graph import FakeGraph  # noqa: E402
+from frontdesk.testing.graph import FakeGraph  # noqa: E402
 
 SECRET, VERIFY, TOKEN, PHONE_ID = "bench-app-secret", "bench-verify", "bench-token", "106540352242922"
 QUESTIONS = ["When are you open on Saturday?", "Do you ship to Austria?", "What is your return policy?",
@@ -102,7 +102,7 @@ def main() -> None:
     graph.fail_randomly(args.failures, seed=1)
     up_port, port = free_port(), free_port()
     upstream_url = f"http://127.0.0.1:{up_port}"
-    processes = [subprocess.Popen([sys.executable, "-m", "frontdesk.echo_upstream", "--port", str(up_port),
+    processes = [subprocess.Popen([sys.executable, "-m", "frontdesk.testing.echo", "--port", str(up_port),
                                    "--rate", str(args.rate)])]
     with ServerThread(graph.app) as graph_server:
         env.update(FRONTDESK_LLM_BASE_URL=upstream_url + "/v1", FRONTDESK_MODEL="echo",

@@ -18,7 +18,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 TAU2_DB = ROOT.parent / "shared" / "data" / "tau2-retail" / "db.json"
 OUT = ROOT / "bench" / "out"
-SAMPLE = ROOT / "examples" / "harbor-coffee"
+SAMPLE = ROOT / "frontdesk" / "examples" / "harbor-coffee"
 
 BRANDS = ["Acme", "Nordwind", "Bluefin", "Kestrel", "Marlow", "Tessa", "Orbit", "Fjord", "Quill", "Umbra",
           "Vela", "Wren", "Zephyr", "Lumen", "Cobalt", "Pioneer", "Saga", "Halcyon", "Ridge", "Juniper"]

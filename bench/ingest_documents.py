@@ -29,7 +29,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=500)
     args = parser.parse_args()
     rng = random.Random(3)
-    templates = [p.read_text() for p in sorted((ROOT / "examples" / "harbor-coffee" / "site").glob("*.html"))]
+    templates = [p.read_text() for p in sorted((ROOT / "frontdesk" / "examples" / "harbor-coffee" / "site").glob("*.html"))]
     with tempfile.TemporaryDirectory() as home:
         folder = Path(home) / "site"
         folder.mkdir()

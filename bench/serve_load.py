@@ -1,7 +1,7 @@
 """Load on `frontdesk serve`: the non-generating endpoints, then many concurrent streamed chats.
 
 Three processes on one machine: `frontdesk serve` (the real command), an OpenAI-compatible
-upstream that streams the prompt's evidence back at a fixed word rate (frontdesk.echo_upstream),
+upstream that streams the prompt's evidence back at a fixed word rate (frontdesk.testing.echo),
 and this client. The figure is the platform's, not a model's:
 
 * endpoints: requests/s and latency percentiles at a fixed client concurrency;
@@ -218,7 +218,7 @@ def main() -> None:
                          text=True).stdout.strip()
     up_port, port = free_port(), free_port()
     upstream_url = f"http://127.0.0.1:{up_port}"
-    processes = [subprocess.Popen([sys.executable, "-m", "frontdesk.echo_upstream", "--port", str(up_port),
+    processes = [subprocess.Popen([sys.executable, "-m", "frontdesk.testing.echo", "--port", str(up_port),
                                    "--rate", str(args.rate)])]
     env.update(FRONTDESK_LLM_BASE_URL=upstream_url + "/v1", FRONTDESK_MODEL="echo",
                FRONTDESK_MAX_STREAMS=str(max(256, args.streams)))

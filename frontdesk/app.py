@@ -153,7 +153,7 @@ class Frontdesk:
                  store_run: bool = True) -> dict[str, Any]:
         """Run the cases of ``cases_file`` (``cases``: already loaded from it), keep the run (unless
         ``store_run`` is false) and return its report with ``run_id``."""
-        from .evaluate import evaluate, load_cases
+        from .evaluation.cases import evaluate, load_cases
 
         path = Path(cases_file)
         cases = cases if cases is not None else load_cases(path)
@@ -171,18 +171,18 @@ class Frontdesk:
         return self.store.get_eval_run(run_id)
 
     def compare_runs(self, run_a: int, run_b: int) -> dict[str, Any]:
-        from .evalreport import compare
+        from .evaluation.report import compare
 
         return compare(self.eval_run(run_a), self.eval_run(run_b))
 
     def suggest_cases(self, agent_name: str, limit: int = 40) -> str:
-        from .evalsuggest import as_yaml, suggest
+        from .evaluation.suggest import as_yaml, suggest
 
         agent = self.agent(agent_name)
         return as_yaml(agent, suggest(self.store, agent, limit))
 
     def eval_html(self, run_id: int) -> str:
-        from .evalreport import html_report
+        from .evaluation.report import html_report
 
         run = self.eval_run(run_id)
         agent = self.store.get_agent_by_id(run["agent_id"])

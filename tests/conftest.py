@@ -16,10 +16,10 @@ import pytest
 
 from frontdesk.app import Frontdesk
 from frontdesk.config import Settings
-from frontdesk.echo_upstream import EchoUpstream
+from frontdesk.testing.echo import EchoUpstream
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "harbor-coffee"
+SAMPLE = ROOT / "frontdesk" / "examples" / "harbor-coffee"
 SHARED = ROOT.parent / "shared" / "data"
 TAU2_DB = SHARED / "tau2-retail" / "db.json"
 

@@ -14,7 +14,7 @@ from frontdesk.app import Frontdesk
 from frontdesk.cli.main import cli
 from frontdesk.config import Settings
 from frontdesk.domain import utcnow
-from frontdesk.evaluate import evaluate, load_cases
+from frontdesk.evaluation.cases import evaluate, load_cases
 from frontdesk.llm import get_model
 
 from .conftest import SAMPLE

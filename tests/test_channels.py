@@ -1,6 +1,6 @@
 """WhatsApp, Messenger and Instagram over real HTTP: signed webhook deliveries in the shapes Meta
 documents go to the running server, and a local stand-in for the Graph API
-(:mod:`frontdesk.fake_graph`) records every request frontdesk makes and can answer 429 or 500.
+(:mod:`frontdesk.testing.graph`) records every request frontdesk makes and can answer 429 or 500.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from frontdesk.app import Frontdesk
 from frontdesk.channels import outbound as out
 from frontdesk.cli.main import cli
-from frontdesk.fake_graph import FakeGraph
 from frontdesk.server import create_app
+from frontdesk.testing.graph import FakeGraph
 
 from . import meta_payloads as m
 from .conftest import AGENT, Served, ServerThread, serve_sample, served_settings

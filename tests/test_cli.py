@@ -106,3 +106,27 @@ def test_models_list_names_the_default_and_the_fast_model(tmp_path: Path) -> Non
     own = json.loads(runner.invoke(cli, args, env={"FRONTDESK_MODEL": str(tmp_path / "llama.gguf")},
                                    catch_exceptions=False).stdout)
     assert not any(r["fast"] or r["default"] for r in own)
+
+
+def test_demo_builds_the_packaged_sample_and_answers(tmp_path: Path, upstream) -> None:
+    """`frontdesk demo` finds the sample through package data (no checkout path), here answered by
+    the echo stand-in so the test is about the command, not a model."""
+    env = {"FRONTDESK_LLM_BASE_URL": upstream.url + "/v1", "FRONTDESK_MODEL": "echo", "FRONTDESK_FAST_MODEL": "none"}
+    result = CliRunner(env=env).invoke(cli, ["--home", str(tmp_path / "home"), "demo", "--ask",
+                                             "What are your opening hours on Saturday?"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Creating the demo agent 'harbor-coffee'" in result.output
+    assert "> What are your opening hours on Saturday?" in result.output
+    assert "Opening hours" in result.output  # the echo streams the evidence it was given, cited
+    again = CliRunner(env=env).invoke(cli, ["--home", str(tmp_path / "home"), "demo", "--ask", "Hi"])
+    assert again.exit_code == 0 and "Re-syncing the demo agent" in again.output
+
+
+def test_demo_refuses_a_folder_without_a_usable_manifest(tmp_path: Path) -> None:
+    shop = tmp_path / "shop"
+    shop.mkdir()
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "demo", "--path", str(shop)])
+    assert result.exit_code == 2 and "has no business.yaml" in result.output
+    (shop / "business.yaml").write_text("name: shop\nsources:\n  - path: site/\n")
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "demo", "--path", str(shop)])
+    assert result.exit_code == 2 and "sources not found" in result.output and "site" in result.output

@@ -24,8 +24,8 @@ from click.testing import CliRunner, Result
 from frontdesk.app import Frontdesk
 from frontdesk.cli.main import cli
 from frontdesk.domain import product_fields, utcnow
-from frontdesk.evalreport import mcnemar, newcombe
-from frontdesk.evaluate import load_cases
+from frontdesk.evaluation.cases import load_cases
+from frontdesk.evaluation.report import mcnemar, newcombe
 
 from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample, served_settings
 

@@ -18,7 +18,7 @@ from frontdesk.answer.verify import (
     unsupported_claims,
 )
 from frontdesk.errors import InvalidInput, NotFound
-from frontdesk.evaluate import Case, check, load_cases, wilson
+from frontdesk.evaluation.cases import Case, check, load_cases, wilson
 from frontdesk.llm.packaged import PackagedModel, assemble, resolve_model_path
 
 SHIPPING = ("Shipping within Germany costs 4.90 EUR and is free for orders from 40 EUR. "

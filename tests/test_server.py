@@ -2,7 +2,7 @@
 web chat routes, handoff, console, bad requests, restarts.
 
 The answer model here is an OpenAI-compatible upstream on localhost that streams the prompt's
-evidence back (frontdesk.echo_upstream), so these tests measure the platform, not a model;
+evidence back (frontdesk.testing.echo), so these tests measure the platform, not a model;
 tests/test_answers.py covers the real model.
 """
 

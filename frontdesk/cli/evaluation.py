@@ -51,7 +51,7 @@ def eval_run(ctx: click.Context, agent: str, cases: str, as_json: bool, model: s
              html_file: str | None, no_store: bool) -> None:
     """Measure AGENT on the questions in CASES (YAML) and keep the run; exit 1 when a case fails."""
     app = _app(ctx)
-    from ..evaluate import load_cases
+    from ..evaluation.cases import load_cases
 
     loaded = load_cases(Path(cases))
     with TerminalProgress(err_console) as progress:

@@ -530,6 +530,7 @@ def main() -> None:
 
 
 from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
+from . import demo as _demo  # noqa: E402,F401  (registers `frontdesk demo`)
 from . import evaluation as _evaluation  # noqa: E402,F401  (registers `frontdesk eval`)
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """A local stand-in for Meta's Graph API: it records what frontdesk sends and answers like Meta.
 
 For the channel tests and the webhook burst benchmark, and for trying a channel end to end
-without a Meta account: ``python -m frontdesk.fake_graph --port 8100``, then
+without a Meta account: ``python -m frontdesk.testing.graph --port 8100``, then
 ``FRONTDESK_GRAPH_BASE_URL=http://127.0.0.1:8100/v24.0``.
 
 - ``POST /{version}/{account}/messages`` answers as the WhatsApp Cloud API does

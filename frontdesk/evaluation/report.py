@@ -18,7 +18,7 @@ from typing import Any
 
 import jinja2
 
-from .evaluate import wilson
+from .cases import wilson
 
 ALPHA = 0.05
 
@@ -142,7 +142,7 @@ def html_report(run: dict[str, Any], agent_name: str, runs: list[dict[str, Any]]
     """A self-contained HTML page: the figures with their intervals, accuracy by category, the
     latency distribution, accuracy over the agent's runs, and every case with its answer."""
     report = run["report"]
-    folder = resources.files("frontdesk") / "report_templates"
+    folder = resources.files("frontdesk.evaluation") / "templates"
     env = jinja2.Environment(loader=jinja2.FunctionLoader(lambda name: (folder / name).read_text(encoding="utf-8")),
                              autoescape=True)
     histogram = _histogram([c["seconds"] for c in report["cases"]])

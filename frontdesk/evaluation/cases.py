@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from .answer import Answer, Responder
-from .answer.dates import date_facts
-from .answer.verify import unsupported_claims
-from .domain import Agent, effective_price
-from .errors import InvalidInput
-from .store import KnowledgeStore
+from ..answer import Answer, Responder
+from ..answer.dates import date_facts
+from ..answer.verify import unsupported_claims
+from ..domain import Agent, effective_price
+from ..errors import InvalidInput
+from ..store import KnowledgeStore
 
 _KEYS = {"question", "conversation", "expect", "products", "citations", "decline", "language", "category", "today"}
 

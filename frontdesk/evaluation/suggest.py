@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from .domain import Agent, product_fields
-from .store import KnowledgeStore
+from ..domain import Agent, product_fields
+from ..store import KnowledgeStore
 
 _FACT = re.compile(r"\d{1,2}[:.]\d{2}|\d+(?:[.,]\d+)?")
 OUT_OF_SCOPE = {"en": ["Who won yesterday's football match?", "What will the weather be like tomorrow?",

@@ -5,7 +5,7 @@ measure is frontdesk's own: load tests (``bench/serve_load.py``) and tests of th
 that must not wait for a model. It streams the first sentences of the first source in
 the prompt word by word, one every ``1/rate`` seconds, and records when it sent each word,
 keyed by the request's ``X-Request-Id`` (frontdesk sends ``frontdesk-<conversation>-<n>``), so
-the delay frontdesk adds to every word can be measured. Run it alone with ``python -m frontdesk.echo_upstream``.
+the delay frontdesk adds to every word can be measured. Run it alone with ``python -m frontdesk.testing.echo``.
 """
 
 from __future__ import annotations
