@@ -100,6 +100,9 @@ class Settings:
     meta_access_token: str = field(default="", repr=False)
     #: TOML file with the Meta secrets (see docs/channels.md); empty means ``<home>/secrets.toml`` if it exists.
     secrets_file: str = ""
+    #: Whether the crawler may fetch loopback, link-local and private addresses (an intranet, a test
+    #: site on 127.0.0.1). Off, every address a URL resolves to, on every redirect, must be public.
+    allow_private_urls: bool = False
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

@@ -40,7 +40,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "home")}, crawl_delay=0.0, http_timeout=2.0)
+    # the tests crawl LocalSite on 127.0.0.1: allowed explicitly (tests/test_security.py covers the default)
+    return Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "home")}, crawl_delay=0.0, http_timeout=2.0,
+                             allow_private_urls=True)
 
 
 @pytest.fixture
@@ -182,7 +184,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def served_settings(home: Path, upstream: ServerThread, **overrides: object) -> Settings:
     return Settings.from_env({"FRONTDESK_HOME": str(home)}, llm_base_url=upstream.url + "/v1", model="echo",
-                             crawl_delay=0.0, http_timeout=2.0, **overrides)
+                             crawl_delay=0.0, http_timeout=2.0, **{"allow_private_urls": True, **overrides})
 
 
 

@@ -66,3 +66,57 @@ def test_item1_a_private_agent_is_not_reachable_and_not_revealed_by_the_widget_r
         assert "harbor-coffee" in owner
     finally:
         web.close()
+
+
+# -- 2. the crawler reaches public addresses only, unless the operator allows more -----------------
+
+def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path: Path, local_site, served_private) -> None:
+    from frontdesk.app import Frontdesk
+    from frontdesk.config import Settings
+    from frontdesk.errors import InvalidInput
+    from frontdesk.ingest.web import Fetcher, FetchError
+
+    site = local_site(SAMPLE / "site")
+    port = site.url.rsplit(":", 1)[1]
+    settings = Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "guarded")}, crawl_delay=0.0, http_timeout=2.0)
+    assert settings.allow_private_urls is False  # the default
+    app = Frontdesk(settings)
+    try:
+        app.create_agent("shop", embedder="minilm")
+        for url in (site.url, f"http://localhost:{port}/", f"http://0x7f000001:{port}/", f"http://[::1]:{port}/",
+                    f"http://[::ffff:127.0.0.1]:{port}/", "http://169.254.169.254/latest/meta-data/",
+                    "http://10.0.0.1/", "http://192.168.1.1/"):
+            with pytest.raises(InvalidInput, match="private address"):
+                app.add_source("shop", url)
+        assert app.sources("shop") == []
+        # the check is at connection time too: every request and redirect, whatever the spelling
+        fetcher = Fetcher(settings)
+        for url in (site.url + "/", f"http://localhost:{port}/index.html"):
+            with pytest.raises(FetchError, match="private address"):
+                fetcher.get(url)
+        fetcher.close()
+        assert site.requests == []  # nothing reached the local site: the job errors scan no ports
+    finally:
+        app.close()
+
+    # an agent-scoped key over the API gets a clear 4xx, not a job that scans
+    key, _ = served_private.app.create_api_key("other")
+    refused = httpx.post(f"{served_private.url}/api/agents/other/sources", json={"url": f"http://127.0.0.1:{port}/"},
+                         headers={"Authorization": f"Bearer {key}"})
+    assert refused.status_code in (400, 422) and "private address" in refused.text
+    assert site.requests == []
+
+    # the operator can allow them explicitly
+    allowed = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "open"), "FRONTDESK_ALLOW_PRIVATE_URLS": "true"},
+                                          crawl_delay=0.0, http_timeout=2.0))
+    try:
+        allowed.create_agent("shop", embedder="minilm")
+        assert allowed.add_source("shop", site.url).ok and site.requests
+    finally:
+        allowed.close()
+
+
+@pytest.fixture
+def served_private(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
+    with serve_sample(built_home, tmp_path / "home-private", upstream, allow_private_urls=False) as served:
+        yield served

@@ -16,7 +16,9 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..domain import Agent, ItemError, Record, Source, SourceKind, SyncSummary, utcnow
 from ..embed import Embedder, get_embedder
+from ..errors import InvalidInput
 from ..log import get_logger
+from ..safety.network import PrivateAddress, check_public_url
 from ..search.text import detect_language, index_terms
 from ..store import KnowledgeStore, PreparedItem, SyncPlan
 from .resource import ReadError
@@ -72,6 +74,11 @@ class Ingestor:
                  options: dict[str, Any] | None = None, sync_interval: int | None = None) -> Source:
         """Record ``location`` as a source of ``agent`` without reading it yet."""
         location = normalise_location(location)
+        if is_url(location) and not self.settings.allow_private_urls:
+            try:
+                check_public_url(location)
+            except PrivateAddress as exc:
+                raise InvalidInput(f"cannot add {location}: {exc.reason}") from None
         options = dict(options or {})
         if kind:
             options["forced_kind"] = kind

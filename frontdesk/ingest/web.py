@@ -21,6 +21,7 @@ from lxml import html as lxml_html
 from ..config import Settings
 from ..domain import ItemError
 from ..log import get_logger
+from ..safety.network import PrivateAddress, public_only_transport
 from .resource import ReadError, Resource, local_name
 
 log = get_logger(__name__)
@@ -48,9 +49,10 @@ class Fetcher:
 
     def __init__(self, settings: Settings, client: httpx.Client | None = None) -> None:
         self.settings = settings
+        guarded = {} if settings.allow_private_urls else {"transport": public_only_transport(), "trust_env": False}
         self.client = client or httpx.Client(
             timeout=settings.http_timeout, follow_redirects=False,
-            headers={"User-Agent": settings.user_agent},
+            headers={"User-Agent": settings.user_agent}, **guarded,
         )
 
     def get(self, url: str) -> tuple[str, str, bytes]:
@@ -78,6 +80,8 @@ class Fetcher:
                             raise FetchError(f"larger than {self.settings.max_file_mb} MB")
                     content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     return url, content_type, bytes(body)
+            except PrivateAddress as exc:
+                raise FetchError(exc.reason) from None
             except httpx.TimeoutException:
                 raise FetchError(f"timed out after {self.settings.http_timeout:g} s") from None
             except httpx.HTTPError as exc:
