@@ -29,6 +29,7 @@ from .store import SQLiteStore, open_store
 if TYPE_CHECKING:
     from .answer.planning import ProcessPlanner
     from .channels import Channels
+    from .characters.service import Characters
 
 
 class Frontdesk:
@@ -39,6 +40,7 @@ class Frontdesk:
         self._responders: dict[str | None, Responder] = {}
         self._channels: Channels | None = None
         self._planner: ProcessPlanner | None = None
+        self._characters: Characters | None = None
 
     def close(self) -> None:
         if self._channels is not None:
@@ -65,6 +67,15 @@ class Frontdesk:
 
             self._channels = Channels(self)
         return self._channels
+
+    @property
+    def characters(self) -> Characters:
+        """AI characters: cards, lorebooks, chat (docs/characters.md; created on first use)."""
+        if self._characters is None:
+            from .characters.service import Characters
+
+            self._characters = Characters(self)
+        return self._characters
 
     # agents
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",

@@ -342,12 +342,21 @@ def ask(ctx: click.Context, agent: str, question: str, as_json: bool, model: str
 
 
 @cli.command()
-@click.argument("agent")
+@click.argument("agent", required=False)
 @click.option("--model", help="Model for this chat (a packaged name or a .gguf path; default FRONTDESK_MODEL).")
+@click.option("--character", metavar="HANDLE", help="Talk to this AI character instead of an agent (docs/characters.md).")
+@click.option("--as", "user", default="User", show_default=True, help="Your name in a character chat ({{user}}).")
 @click.pass_context
 @handled
-def chat(ctx: click.Context, agent: str, model: str | None) -> None:
-    """Talk to AGENT in the terminal: streamed, multi-turn (empty line or Ctrl-D ends)."""
+def chat(ctx: click.Context, agent: str | None, model: str | None, character: str | None, user: str) -> None:
+    """Talk to AGENT (or --character HANDLE) in the terminal: streamed, multi-turn (empty line or Ctrl-D ends)."""
+    if character:
+        from .characters import chat_with_character
+
+        chat_with_character(ctx, character, user)
+        return
+    if not agent:
+        raise click.UsageError("name an AGENT, or a character with --character HANDLE")
     app = _app(ctx)
     target = app.agent(agent)
     err_console.print(f"loading the model for {agent} …", highlight=False)
@@ -530,6 +539,7 @@ def main() -> None:
 
 
 from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
+from . import characters as _characters  # noqa: E402,F401  (registers `frontdesk characters`)
 from . import demo as _demo  # noqa: E402,F401  (registers `frontdesk demo`)
 from . import evaluation as _evaluation  # noqa: E402,F401  (registers `frontdesk eval`)
 

@@ -24,6 +24,7 @@ from ..domain import Agent, ApiKey, Conversation, Source, StoredItem, User, utcn
 from ..errors import AlreadyExists, InvalidInput, NotFound
 from .base import Message, SyncPlan
 from .channel_tables import ChannelTables
+from .character_tables import CharacterTables
 from .eval_tables import EvalTables
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -38,7 +39,7 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore(ChannelTables, EvalTables):
+class SQLiteStore(ChannelTables, EvalTables, CharacterTables):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
