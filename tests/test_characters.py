@@ -482,15 +482,17 @@ def test_the_cli_creates_shows_edits_exports_imports_and_deletes(tmp_path: Path)
        "--personality", "cheerful", "--scenario", "A café.", "--first-message", "Hi {{user}}!",
        "--greeting", "Hello again!", "--examples", "<START>\n{{user}}: hi\n{{char}}: beep", "--system-prompt", "Be Milo.",
        "--post-history", "Short replies.", "--tag", "cafe", "--tag", "robot", "--creator-notes", "for tests",
-       "--rating", "teen")
+       "--rating", "teen", "--public")
     shown = json.loads(ok("characters", "show", "milo", "--json"))
     data = shown["card"]["data"]
     assert (data["name"], data["first_mes"], data["alternate_greetings"], data["tags"], shown["rating"]) == \
         ("Milo", "Hi {{user}}!", ["Hello again!"], ["cafe", "robot"], "teen")
+    assert shown["public"] is True
     assert data["mes_example"].startswith("<START>") and data["post_history_instructions"] == "Short replies."
     book = tmp_path / "book.json"
     book.write_text(json.dumps({"spec": "lorebook_v3", "data": _book(_entry(keys=["coffee"], content="We roast daily."))}))
-    ok("characters", "edit", "milo", "--personality", "grumpy", "--lorebook", str(book))
+    ok("characters", "edit", "milo", "--personality", "grumpy", "--lorebook", str(book), "--private")
+    assert json.loads(ok("characters", "show", "milo", "--json"))["public"] is False
     assert json.loads(ok("characters", "list", "--json"))[0]["lorebook_entries"] == 1
     for fmt in ("json", "png", "charx"):
         ok("characters", "export", "milo", "--format", fmt, "--out", str(tmp_path / f"milo.{fmt}"))

@@ -21,6 +21,8 @@ class Character:
     has_avatar: bool
     created_at: datetime
     updated_at: datetime
+    #: Its public web chat (``/c/HANDLE``) answers visitors only when the owner made it public.
+    public: bool = False
 
     @property
     def data(self) -> dict[str, Any]:

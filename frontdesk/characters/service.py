@@ -41,7 +41,7 @@ class Characters:
     # -- definitions ----------------------------------------------------------------------------
 
     def create(self, handle: str | None, fields: dict[str, Any], *, avatar: bytes | None = None,
-               knowledge: str | None = None, rating: str = "general") -> Character:
+               knowledge: str | None = None, rating: str = "general", public: bool = False) -> Character:
         data = {k: v for k, v in fields.items() if v is not None}
         if not str(data.get("name", "")).strip():
             raise InvalidInput("name: a character needs a name")
@@ -50,7 +50,8 @@ class Characters:
         card = cards.normalise(card)
         return self.store.create_character(cards.checked_handle(handle or cards.handle_for(card["data"]["name"])),
                                            card, avatar=_checked_avatar(avatar),
-                                           knowledge_agent_id=self._agent_id(knowledge), rating=_rating(rating))
+                                           knowledge_agent_id=self._agent_id(knowledge), rating=_rating(rating),
+                                           public=public)
 
     def get(self, handle: str) -> Character:
         return self.store.get_character(handle)
@@ -60,7 +61,8 @@ class Characters:
 
     def edit(self, handle: str, fields: dict[str, Any], *, avatar: bytes | None = None, remove_avatar: bool = False,
              knowledge: str | None = None, no_knowledge: bool = False, rating: str | None = None,
-             book: dict[str, Any] | None = None, new_handle: str | None = None) -> Character:
+             book: dict[str, Any] | None = None, new_handle: str | None = None,
+             public: bool | None = None) -> Character:
         character = self.get(handle)
         card = copy.deepcopy(character.card)
         for key, value in fields.items():
@@ -71,7 +73,7 @@ class Characters:
         if card["spec"] == cards.V3:
             card["data"]["modification_date"] = int(time.time())
         card = cards.normalise(card)
-        changes: dict[str, Any] = {"card": card, "rating": _rating(rating) if rating else None,
+        changes: dict[str, Any] = {"card": card, "rating": _rating(rating) if rating else None, "public": public,
                                    "new_handle": cards.checked_handle(new_handle) if new_handle else None}
         if avatar is not None or remove_avatar:
             changes["avatar"] = None if remove_avatar else _checked_avatar(avatar)
@@ -96,12 +98,13 @@ class Characters:
     # -- cards --------------------------------------------------------------------------------
 
     def import_card(self, raw: bytes, filename: str = "card", handle: str | None = None, *,
-                    knowledge: str | None = None, rating: str = "general") -> Character:
+                    knowledge: str | None = None, rating: str = "general", public: bool = False) -> Character:
         """One card file (JSON, PNG, CHARX) becomes one character, in one transaction."""
         parsed = cards.read_card(raw, filename)
         chosen = cards.checked_handle(handle or cards.handle_for(parsed.card["data"]["name"]))
         return self.store.create_character(chosen, parsed.card, avatar=parsed.avatar, assets=parsed.assets,
-                                           knowledge_agent_id=self._agent_id(knowledge), rating=_rating(rating))
+                                           knowledge_agent_id=self._agent_id(knowledge), rating=_rating(rating),
+                                           public=public)
 
     def import_file(self, path: str | Path, handle: str | None = None, **options: Any) -> Character:
         path = Path(path)

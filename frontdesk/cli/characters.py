@@ -48,6 +48,8 @@ def card_options(fn: Any) -> Any:
         click.option("--avatar", type=click.Path(exists=True, dir_okay=False), help="An image file (PNG, JPEG, WebP)."),
         click.option("--knowledge", metavar="AGENT", help="Ground factual answers in this agent's knowledge."),
         click.option("--rating", type=click.Choice(RATINGS), help="Content rating set by the owner (default general)."),
+        click.option("--public/--private", "public", default=None,
+                     help="Whether the character's web chat (/c/HANDLE) answers visitors (default private)."),
         click.option("--lorebook", type=click.File("r", encoding="utf-8"),
                      help="A lorebook as JSON: a character_book object, or {\"spec\": \"lorebook_v3\", \"data\": {...}}."),
     ]
@@ -92,7 +94,7 @@ def _book(file: Any) -> dict[str, Any] | None:
 @click.pass_context
 @handled
 def characters_create(ctx: click.Context, handle: str, avatar: str | None, knowledge: str | None,
-                      rating: str | None, lorebook: Any, **values: Any) -> None:
+                      rating: str | None, lorebook: Any, public: bool | None, **values: Any) -> None:
     """Create the character HANDLE (its name on the web, on /v1 as a model, and in these commands)."""
     fields = _fields(values)
     fields.setdefault("name", handle)
@@ -100,7 +102,7 @@ def characters_create(ctx: click.Context, handle: str, avatar: str | None, knowl
     if book is not None:
         fields["character_book"] = book
     character = _app(ctx).characters.create(handle, fields, avatar=Path(avatar).read_bytes() if avatar else None,
-                                            knowledge=knowledge, rating=rating or "general")
+                                            knowledge=knowledge, rating=rating or "general", public=bool(public))
     click.echo(f"created character {character.handle} ({character.data['name']})")
 
 
@@ -113,11 +115,12 @@ def characters_create(ctx: click.Context, handle: str, avatar: str | None, knowl
 @click.pass_context
 @handled
 def characters_edit(ctx: click.Context, handle: str, avatar: str | None, knowledge: str | None, rating: str | None,
-                    lorebook: Any, no_knowledge: bool, no_avatar: bool, rename: str | None, **values: Any) -> None:
+                    lorebook: Any, public: bool | None, no_knowledge: bool, no_avatar: bool, rename: str | None,
+                    **values: Any) -> None:
     """Change fields of HANDLE; everything not named stays as it is (unknown card fields included)."""
     character = _app(ctx).characters.edit(handle, _fields(values), avatar=Path(avatar).read_bytes() if avatar else None,
                                           remove_avatar=no_avatar, knowledge=knowledge, no_knowledge=no_knowledge,
-                                          rating=rating, book=_book(lorebook), new_handle=rename)
+                                          rating=rating, book=_book(lorebook), new_handle=rename, public=public)
     click.echo(f"updated character {character.handle}")
 
 
@@ -185,11 +188,13 @@ def characters_delete(ctx: click.Context, handle: str, yes: bool) -> None:
 @click.option("--name", "handle", help="The handle (default: made from the card's name).")
 @click.option("--knowledge", metavar="AGENT", help="Ground factual answers in this agent's knowledge.")
 @click.option("--rating", type=click.Choice(RATINGS), default="general", show_default=True)
+@click.option("--public", is_flag=True, help="The character's web chat answers visitors.")
 @click.pass_context
 @handled
-def characters_import(ctx: click.Context, file: str, handle: str | None, knowledge: str | None, rating: str) -> None:
+def characters_import(ctx: click.Context, file: str, handle: str | None, knowledge: str | None, rating: str,
+                      public: bool) -> None:
     """Import a Character Card: V2 or V3, as .json, .png (chara/ccv3 chunk) or .charx."""
-    character = _app(ctx).characters.import_file(file, handle, knowledge=knowledge, rating=rating)
+    character = _app(ctx).characters.import_file(file, handle, knowledge=knowledge, rating=rating, public=public)
     click.echo(f"imported {character.data['name']} as {character.handle} ({character.card['spec']})")
 
 

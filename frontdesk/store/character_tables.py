@@ -27,26 +27,27 @@ class CharacterTables:
         def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
         def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
 
-    _COLUMNS = "id, handle, card, knowledge_agent_id, rating, avatar IS NOT NULL AS has_avatar, created_at, updated_at"
+    _COLUMNS = ("id, handle, card, knowledge_agent_id, rating, avatar IS NOT NULL AS has_avatar, created_at, updated_at, "
+                "public")
 
     @staticmethod
     def _character(r: sqlite3.Row) -> Character:
         return Character(r["id"], r["handle"], json.loads(r["card"]), r["knowledge_agent_id"], r["rating"],
                          bool(r["has_avatar"]), datetime.fromisoformat(r["created_at"]),
-                         datetime.fromisoformat(r["updated_at"]))
+                         datetime.fromisoformat(r["updated_at"]), bool(r["public"]))
 
     def create_character(self, handle: str, card: dict[str, Any], *, avatar: bytes | None = None,
                          assets: dict[str, bytes] | None = None, knowledge_agent_id: int | None = None,
-                         rating: str = "general") -> Character:
+                         rating: str = "general", public: bool = False) -> Character:
         now = utcnow().isoformat()
         with self._tx() as db:
             if db.execute("SELECT 1 FROM characters WHERE handle = ?", (handle,)).fetchone():
                 raise AlreadyExists(f"a character with the handle {handle!r} exists already "
                                     "(choose another with --name, or delete it first)")
             cursor = db.execute(
-                "INSERT INTO characters (handle, card, avatar, knowledge_agent_id, rating, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (handle, json.dumps(card, ensure_ascii=False), avatar, knowledge_agent_id, rating, now, now))
+                "INSERT INTO characters (handle, card, avatar, knowledge_agent_id, rating, public, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (handle, json.dumps(card, ensure_ascii=False), avatar, knowledge_agent_id, rating, int(public), now, now))
             character_id = int(cursor.lastrowid or 0)
             db.executemany("INSERT INTO character_assets (character_id, path, data) VALUES (?, ?, ?)",
                            [(character_id, path, data) for path, data in (assets or {}).items()])
@@ -74,7 +75,7 @@ class CharacterTables:
 
     def update_character(self, handle: str, *, card: dict[str, Any] | None = None, avatar: bytes | None = _UNSET,
                          knowledge_agent_id: int | None = _UNSET, rating: str | None = None,
-                         new_handle: str | None = None) -> Character:
+                         new_handle: str | None = None, public: bool | None = None) -> Character:
         sets, params = ["updated_at = ?"], [utcnow().isoformat()]
         if card is not None:
             sets.append("card = ?")
@@ -88,6 +89,9 @@ class CharacterTables:
         if rating is not None:
             sets.append("rating = ?")
             params.append(rating)
+        if public is not None:
+            sets.append("public = ?")
+            params.append(int(public))
         if new_handle is not None and new_handle != handle:
             sets.append("handle = ?")
             params.append(new_handle)

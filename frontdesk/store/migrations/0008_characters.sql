@@ -1,7 +1,7 @@
 -- AI characters (docs/characters.md): the whole Character Card as imported or edited (JSON, so
 -- unknown fields and extensions survive a round trip), the avatar image, embedded assets of a
 -- CHARX, the agent whose knowledge grounds it (none: a free character), the owner's content
--- rating; and the character's conversations, kept apart from the agents' conversations. A
+-- rating, whether its public web chat answers (like agents, only when the owner says so); and the character's conversations, kept apart from the agents' conversations. A
 -- grounded character's factual turns also run in a conversation of its agent
 -- (agent_conversation_id), so follow-up questions resolve as they do for the agent.
 CREATE TABLE characters (
@@ -11,6 +11,7 @@ CREATE TABLE characters (
     avatar             BLOB,
     knowledge_agent_id INTEGER REFERENCES agents(id) ON DELETE SET NULL,
     rating             TEXT NOT NULL DEFAULT 'general',
+    public             INTEGER NOT NULL DEFAULT 0,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
 );
