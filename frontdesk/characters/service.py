@@ -135,6 +135,10 @@ class Characters:
             self.store.add_character_message(conversation, "assistant", text, {"mode": "greeting"})
         return conversation
 
+    def greeting(self, character: Character, user: str = "User") -> str | None:
+        greetings = character.greetings
+        return cards.fill(greetings[0], character.name, user).strip() if greetings else None
+
     def say(self, character: Character, conversation_id: int, text: str, user: str = "User") -> Iterator[tuple[str, Any]]:
         return self.chat.stream(character, conversation_id, text, user=user)
 

@@ -29,7 +29,7 @@ from .streaming import Busy, StreamSlots
 log = get_logger(__name__)
 #: A database id in a URL: bounded so no request can overflow SQLite's 64-bit integers.
 RowId = Annotated[int, Path(ge=1, le=2**62)]
-UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$")
+UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$|^/api/characters/import$")
 
 
 class Services:
@@ -73,7 +73,7 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
 
 
 def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_up: bool = True) -> FastAPI:
-    from . import api, console, openai_api, webhooks, widget
+    from . import api, characters, console, openai_api, webhooks, widget
 
     shared = Services(frontdesk or Frontdesk(settings))
     if settings.retrieval_process:
@@ -96,6 +96,7 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
                               "(`frontdesk keys create`).")
     app.state.services = shared
     app.include_router(api.router)
+    app.include_router(characters.router)
     app.include_router(openai_api.router)
     app.include_router(widget.router)
     app.include_router(console.router)

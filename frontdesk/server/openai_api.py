@@ -96,12 +96,18 @@ def _extra(answer: Answer | None, conversation_id: int) -> dict[str, Any]:
 
 @router.get("/models", summary="Agents, as OpenAI models")
 def list_models(svc: Svc, key: Key) -> dict[str, Any]:
+    from .characters import v1_models
+
     agents = [a for a in svc.frontdesk.store.list_agents() if key.agent_id in (None, a.id)]
-    return {"object": "list", "data": [_model(a) for a in agents]}
+    return {"object": "list", "data": [_model(a) for a in agents] + v1_models(svc, key)}
 
 
 @router.get("/models/{model}", summary="One agent, as an OpenAI model")
 def get_model(model: str, svc: Svc, key: Key) -> dict[str, Any]:
+    from .characters import completion_character, v1_models
+
+    if completion_character(svc, key, model) is not None and not any(a.name == model for a in svc.frontdesk.store.list_agents()):
+        return next(m for m in v1_models(svc, key) if m["id"] == model)
     return _model(_agent(svc, key, model))
 
 
@@ -115,14 +121,22 @@ def _agent(svc: Services, key: ApiKey, name: str) -> Agent:
         return agent_for(svc, key, name)
     except (NotFound, HTTPException):
         raise HTTPException(404, f"The model {name!r} does not exist: it must be the name of an agent "
-                                 "(GET /v1/models lists them)") from None
+                                 "or a character's handle (GET /v1/models lists them)") from None
 
 
 @router.post("/chat/completions", summary="Chat with an agent (plain or streamed as server-sent events)")
 async def chat_completions(request: ChatRequest, svc: Svc, key: Key) -> Any:
     # the store is synchronous: its calls run in the thread pool, never on the event loop,
     # where waiting for SQLite's lock would stall every stream in flight
-    agent = await run_in_threadpool(_agent, svc, key, request.model)
+    try:
+        agent = await run_in_threadpool(_agent, svc, key, request.model)
+    except HTTPException:  # not an agent: perhaps a character (docs/characters.md)
+        from . import characters
+
+        character = await run_in_threadpool(characters.completion_character, svc, key, request.model)
+        if character is None:
+            raise
+        return await characters.v1_completion(svc, key, character, request, _transcript_key)
     conversation_id, question, turns = await run_in_threadpool(_conversation, svc, key, agent, request)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

@@ -1,6 +1,8 @@
 /* frontdesk web chat.
  *
  * Embed:  <script src="https://YOUR-FRONTDESK/widget.js" data-agent="NAME" defer></script>
+ * Character mode: data-character="HANDLE" instead of data-agent talks to an AI character
+ * (docs/characters.md): its name and avatar in the header, its greeting, its replies streamed.
  * Options (data-*): agent (required), lang ("en" | "de"; default: the page's language),
  * title (header text), open ("true" opens the chat on load).
  *
@@ -10,12 +12,14 @@
 (function () {
   "use strict";
   var script = document.currentScript;
-  if (!script || !script.dataset.agent) {
+  var character = script && script.dataset.character;  // character mode
+  if (!script || !(script.dataset.agent || character)) {
     console.error("frontdesk widget: add data-agent=\"NAME\" to the script tag");
     return;
   }
   var base = new URL(script.src, location.href).origin;
-  var agent = script.dataset.agent;
+  var agent = script.dataset.agent || character;
+  var prefix = character ? "/c/" : "/widget/";
   var langSource = (script.dataset.lang || document.documentElement.lang || navigator.language || "en");
   var lang = langSource.toLowerCase().indexOf("de") === 0 ? "de" : "en";
   var T = {
@@ -36,7 +40,7 @@
          thinking: "Schreibt…", helped: "Hat Ihnen das geholfen?", yes: "Ja", no: "Nein",
          thanks: "Danke für Ihre Rückmeldung."}
   }[lang];
-  var storeKey = "frontdesk:" + base + ":" + agent;
+  var storeKey = "frontdesk:" + base + ":" + (character ? "character:" : "") + agent;
   var state = load();
   var lastId = 0;
   var polling = null;
@@ -69,6 +73,8 @@
     ".panel[hidden]{display:none}" +
     "header{display:flex;align-items:center;justify-content:space-between;padding:12px 16px;background:#1d4ed8;color:#fff}" +
     "header h2{margin:0;font-size:17px;font-weight:600}" +
+    "header .avatar{width:36px;height:36px;border-radius:50%;object-fit:cover;margin-right:10px;background:#fff}" +
+    "header .who-is{display:flex;align-items:center}" +
     ".close{background:transparent;border:0;color:#fff;font-size:24px;line-height:1;cursor:pointer;padding:4px 8px}" +
     ".log{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:10px;font-size:15px;line-height:1.45}" +
     ".msg{max-width:88%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}" +
@@ -98,7 +104,7 @@
     "</style>" +
     "<button class='launcher' type='button' aria-haspopup='dialog' aria-expanded='false' aria-controls='fd-panel'></button>" +
     "<section class='panel' id='fd-panel' role='dialog' aria-modal='false' aria-labelledby='fd-title' hidden lang='" + lang + "'>" +
-    "<header><h2 id='fd-title'></h2><button class='close' type='button'>&times;</button></header>" +
+    "<header><div class='who-is'><img class='avatar' alt='' hidden><h2 id='fd-title'></h2></div><button class='close' type='button'>&times;</button></header>" +
     "<div class='log' role='log' aria-live='polite' aria-relevant='additions text'></div>" +
     "<form><label class='sr' for='fd-input'></label>" +
     "<textarea id='fd-input' rows='1' maxlength='2000'></textarea>" +
@@ -131,7 +137,7 @@
 
   function bubble(role) {
     var node = el("div", "msg " + role);
-    var who = role === "user" ? T.you : role === "human" ? T.person : T.assistant;
+    var who = role === "user" ? T.you : role === "human" ? T.person : (persona.name || T.assistant);
     node.appendChild(el("span", role === "human" ? "who" : "who sr", who));
     var body = el("span", "body");
     node.appendChild(body);
@@ -207,7 +213,7 @@
   function request(method, path, body) {
     var headers = {"Content-Type": "application/json"};
     if (state) { headers["X-Conversation-Token"] = state.token; }
-    return fetch(base + "/widget/" + encodeURIComponent(agent) + path,
+    return fetch(base + prefix + encodeURIComponent(agent) + path,
                  {method: method, headers: headers, body: body ? JSON.stringify(body) : undefined});
   }
 
@@ -232,7 +238,22 @@
     }).catch(function () { /* offline: the visitor can still type */ });
   }
 
-  function greet() { if (!log.querySelector(".hello")) { var n = bubble("assistant"); n.classList.add("hello"); n.querySelector(".body").textContent = T.hello; } }
+  function greet() {
+    if (character && !persona.greeting) { return; }
+    if (!log.querySelector(".hello")) { var n = bubble("assistant"); n.classList.add("hello"); n.querySelector(".body").textContent = persona.greeting || T.hello; }
+  }
+
+  // character mode: the character's name, avatar and greeting come from its config
+  var persona = {};
+  function introduce() {
+    if (!character) { return Promise.resolve(); }
+    return fetch(base + prefix + encodeURIComponent(agent) + "/config").then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (data) {
+        persona = {name: data.title, greeting: data.greeting};
+        if (data.title && !script.dataset.title) { root.querySelector("#fd-title").textContent = data.title; }
+        if (data.avatar) { var img = root.querySelector(".avatar"); img.src = base + data.avatar; img.hidden = false; }
+      }).catch(function () {});
+  }
 
   function follow(status) {
     // A person may write while the conversation waits for or is owned by the team: look for it.
@@ -303,7 +324,7 @@
         if (!data) { return; }
         var payload = JSON.parse(data);
         if (event === "delta") { received += payload.text; body.textContent = received; scroll(); }
-        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded) { askFeedback(); } }
+        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded && !character) { askFeedback(); } }
         else if (event === "held") { answer.remove(); notice(T.held); follow("human"); }
         else if (event === "error") { body.textContent = T.error; }
       }
@@ -339,7 +360,7 @@
     panel.hidden = false;
     launcher.hidden = true;
     launcher.setAttribute("aria-expanded", "true");
-    if (!restored) { restored = restore(); }
+    if (!restored) { restored = introduce().then(restore); }
     input.focus();
   }
   function close() {
