@@ -103,6 +103,11 @@ class Settings:
     #: Whether the crawler may fetch loopback, link-local and private addresses (an intranet, a test
     #: site on 127.0.0.1). Off, every address a URL resolves to, on every redirect, must be public.
     allow_private_urls: bool = False
+    #: Most text one file may hold, in megabytes (a DOCX/XLSX is refused from its archive directory
+    #: when its XML expands past four times that: a zip bomb is never decompressed).
+    max_text_mb: int = 5
+    #: Most items (passages, products, FAQ entries) one source may hold; the rest are reported, not read.
+    max_source_items: int = 200_000
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 
@@ -126,6 +131,10 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'frontdesk.db'}"
+
+    @property
+    def max_text_bytes(self) -> int:
+        return self.max_text_mb * 1_000_000
 
     @property
     def max_file_bytes(self) -> int:

@@ -120,3 +120,130 @@ def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path
 def served_private(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
     with serve_sample(built_home, tmp_path / "home-private", upstream, allow_private_urls=False) as served:
         yield served
+
+
+# -- 8. hostile input never stops a batch or the server ----------------------------------------------
+
+def _docx_parts(document_xml: str) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default '
+                   'Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml", document_xml)
+    return buf.getvalue()
+
+
+def test_item8_a_bad_url_a_malformed_or_exploding_docx_never_stop_the_other_sources(tmp_path: Path) -> None:
+    import time
+
+    from click.testing import CliRunner
+
+    from frontdesk.app import Frontdesk
+    from frontdesk.cli.main import cli
+    from frontdesk.config import Settings
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "returns.md").write_text("# Returns\n\nYou can return any unopened bag of coffee within 30 days.\n")
+    (folder / "broken.docx").write_bytes(_docx_parts('<w:document xmlns:w="http://schemas.openxmlformats.org/'
+                                                     'wordprocessingml/2006/main"><w:body><w:p>broken'))
+    run = "<w:p><w:r><w:t>" + "lorem ipsum " * 100 + "</w:t></w:r></w:p>"
+    bomb = _docx_parts('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+                       + run * 25_000 + "</w:body></w:document>")  # ~30 MB of text in a small file
+    assert len(bomb) < 1_000_000
+    (folder / "bomb.docx").write_bytes(bomb)
+    home = tmp_path / "home"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--home", str(home), "agents", "create", "shop", "--embedder", "minilm"]).exit_code == 0
+    started = time.monotonic()
+    result = runner.invoke(cli, ["--home", str(home), "sources", "add", "shop", "http://127.0.0.1:9/a\x01b",
+                                 str(folder), str(SAMPLE / "faq.csv"), "--json"])
+    assert time.monotonic() - started < 60, "the zip bomb was decompressed"
+    assert "control character" in result.output
+    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
+    try:
+        sources = {Path(s.location).name: s for s in app.sources("shop")}
+        assert set(sources) == {"docs", "faq.csv"}  # the bad URL named, the other two read
+        errors = " ".join(sources["docs"].last_errors)
+        assert "broken.docx" in errors and "not a readable DOCX" in errors
+        assert "bomb.docx" in errors and "FRONTDESK_MAX_TEXT_MB" in errors
+        assert any("30 days" in h.item.text for h in app.search("shop", "return coffee"))
+        # a sync runs every source even when one of them fails as a whole
+        (SAMPLE / "faq.csv").stat()
+        summaries = app.sync("shop")
+        assert len(summaries) == 2
+    finally:
+        app.close()
+
+
+def test_item8_items_per_source_are_capped(tmp_path: Path) -> None:
+    from frontdesk.app import Frontdesk
+    from frontdesk.config import Settings
+
+    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "home")}, max_source_items=3))
+    try:
+        app.create_agent("shop", embedder="minilm")
+        summary = app.add_source("shop", str(SAMPLE / "faq.csv"))
+        assert any("FRONTDESK_MAX_SOURCE_ITEMS" in str(e) for e in summary.errors)
+        assert len(app.store.item_hashes(summary.source_id)) == 3
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def served_channels(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
+    with serve_sample(built_home, tmp_path / "home-ch", upstream, meta_app_secret="s3cret",
+                      meta_verify_token="verify-me") as served:
+        yield served
+
+
+def test_item8_hostile_requests_get_a_4xx_naming_the_problem(served_channels: Served) -> None:
+    served = served_channels
+    lone = b'{"model": "harbor", "messages": [{"role": "user", "content": "hi \\ud800 there"}]}'
+    for path in ("/v1/chat/completions",):
+        response = served.http.post(path, content=lone, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400 and "surrogate" in response.json()["error"]["message"]
+    conversation = served.http.post(f"/api/agents/{AGENT}/conversations").json()
+    response = served.http.post(f"/api/agents/{AGENT}/conversations/{conversation['id']}/messages",
+                                content=b'{"text": "\\udc00"}', headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "text" in response.json()["error"]["message"]
+    deep = b"[" * 50_000 + b"]" * 50_000
+    response = served.http.post("/v1/chat/completions", content=deep, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "nested" in response.json()["error"]["message"]
+    response = served.http.post(f"/api/agents/{AGENT}/conversations/{conversation['id']}/messages", content=deep)
+    assert response.status_code == 400
+    signed = httpx.post(served.url + "/webhooks/meta", content=b'{"object": "page", "entry": []}',
+                        headers={"X-Hub-Signature-256": "sha256=ä€".encode()})
+    assert signed.status_code == 401
+    assert served.http.get("/healthz").status_code == 200
+
+
+def test_item8_a_port_in_use_is_a_clear_error_before_start_up(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        started = time.monotonic()
+        run = subprocess.run([str(Path(sys.executable).with_name("frontdesk")), "--home", str(tmp_path / "home"), "serve",
+                              "--port", str(port), "--no-warm-up"], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, run.stderr[-2000:]
+        assert f"127.0.0.1:{port}" in run.stderr and "in use" in run.stderr
+        assert "frontdesk 0" not in run.stderr  # refused before the start-up banner
+        assert time.monotonic() - started < 60
+    finally:
+        taken.close()

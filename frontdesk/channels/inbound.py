@@ -32,7 +32,9 @@ def signature_matches(body: bytes, header: str | None, app_secret: str) -> bool:
     if not header or not app_secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+    presented = header.removeprefix("sha256=").strip().lower()
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a hostile header)
+    return hmac.compare_digest(expected.encode(), presented.encode("utf-8", "replace"))
 
 
 def parse_delivery(delivery: Any, find_channel: FindChannel) -> list[dict[str, Any]]:

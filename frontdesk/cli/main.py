@@ -433,14 +433,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_warm_up: bo
 
     from ..server import create_app
 
+    from ..server.listen import bind_listener
+
     app = _app(ctx)
     settings = Settings.from_env(home=str(app.settings.home), host=host, port=port)
+    listener = bind_listener(settings.host, settings.port)  # a port in use fails here, before start-up
     web = create_app(settings, app, warm_up=not no_warm_up)
     err_console.print(f"frontdesk {__version__} on http://{settings.host}:{settings.port}  "
                       f"(console: /console/, API docs: /docs, data: {settings.home})", highlight=False)
-    uvicorn.run(web, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, server_header=False,
-                timeout_graceful_shutdown=10)
+    config = uvicorn.Config(web, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, server_header=False,
+                            timeout_graceful_shutdown=10)
+    uvicorn.Server(config).run(sockets=[listener])
 
 
 @cli.group()

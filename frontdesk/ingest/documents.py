@@ -202,10 +202,11 @@ def parse_docx(data: bytes) -> ParsedDocument:
 
     from docx import Document
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     try:
         document = Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.LxmlError, OSError) as exc:
         raise ReadError(f"not a readable DOCX document ({exc.__class__.__name__})") from None
     blocks: list[Block] = []
     for paragraph in document.paragraphs:
@@ -301,9 +302,14 @@ def _split_long(text: str) -> list[str]:
     return out
 
 
-def document_records(resource: Resource) -> list[Record]:
-    """Parse a document and cut it into passage records keyed ``location#n``."""
+def document_records(resource: Resource, max_text_bytes: int | None = None) -> list[Record]:
+    """Parse a document and cut it into passage records keyed ``location#n``; ReadError past
+    ``max_text_bytes`` characters of text."""
     document = parse_document(resource)
+    size = sum(len(b.text) for b in document.blocks)
+    if max_text_bytes is not None and size > max_text_bytes:
+        raise ReadError(f"holds {size / 1e6:.1f} MB of text, more than the {max_text_bytes / 1e6:.0f} MB allowed "
+                        "(FRONTDESK_MAX_TEXT_MB)")
     title = document.title or resource.location.rsplit("/", 1)[-1]
     language = detect_language(" ".join(b.text for b in document.blocks[:40]))
     records = []

@@ -108,14 +108,22 @@ class Ingestor:
         summary = SyncSummary(source_id=source.id, location=source.location)
         records: list[Record] = []
         self.progress.stage(f"reading {source.location}")
+        limit = self.settings.max_source_items
         try:
             for item in read_source(source, self.settings):
                 if isinstance(item, ItemError):
                     summary.errors.append(item)
+                elif len(records) >= limit:
+                    summary.errors.append(ItemError(source.location, f"holds more than {limit} items; the rest "
+                                                    "were not read (FRONTDESK_MAX_SOURCE_ITEMS)"))
+                    break
                 else:
                     records.append(item)
                 self.progress.advance()
-        except ReadError as exc:
+        except (ReadError, Exception) as exc:  # noqa: BLE001 - one source's failure never stops the others
+            if not isinstance(exc, ReadError):
+                log.warning("source failed", source=source.location, error=repr(exc)[:300])
+                exc = ReadError(f"could not be read ({exc.__class__.__name__})")
             error = ItemError(source.location, exc.reason, exc.where)
             summary.errors.append(error)
             summary.failed = 1

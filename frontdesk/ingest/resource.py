@@ -37,6 +37,28 @@ class Resource:
         return "://" in self.location
 
 
+def check_expansion(data: bytes, max_text_bytes: int) -> None:
+    """ReadError for a ZIP-based file (DOCX, XLSX) whose XML parts expand past the limit (a zip bomb),
+    read from the archive's directory before anything is decompressed. Other files pass."""
+    if not data.startswith(b"PK\x03\x04"):
+        return
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(i.file_size for i in archive.infolist() if not i.filename.startswith(("word/media/", "xl/media/")))
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise ReadError("not a readable ZIP archive (DOCX/XLSX)") from None
+    limit = max_text_bytes * XML_PER_TEXT
+    if expanded > limit:
+        raise ReadError(f"expands to {expanded / 1e6:.0f} MB, more than the {limit / 1e6:.0f} MB allowed for a "
+                        f"file of at most {max_text_bytes / 1e6:.0f} MB of text (FRONTDESK_MAX_TEXT_MB)")
+
+
+#: How much larger a DOCX/XLSX's XML may be than the text it holds (markup around every run of text).
+XML_PER_TEXT = 4
+
+
 def decode_text(data: bytes) -> str:
     """Bytes to text: UTF-8 (with or without BOM), else the detected encoding.
 

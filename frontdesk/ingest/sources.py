@@ -12,13 +12,15 @@ from lxml import etree
 from ..config import Settings
 from ..domain import ItemError, Record, Source, SourceKind
 from ..errors import InvalidInput
+from ..log import get_logger
 from .catalog import read_catalog
 from .catalog.shopify import is_shopify
 from .documents import DOCUMENT_SUFFIXES, document_records
 from .faq import faq_columns, read_faq
-from .resource import ReadError, Resource, normalise_header, read_table
+from .resource import ReadError, Resource, check_expansion, normalise_header, read_table
 from .web import Crawler, FetchError, is_sitemap
 
+log = get_logger(__name__)
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")
 
 
@@ -27,8 +29,16 @@ def is_url(location: str) -> bool:
 
 
 def normalise_location(location: str) -> str:
-    """URLs as given; paths made absolute (and checked to exist)."""
+    """URLs as given (checked to be URLs); paths made absolute (and checked to exist)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in location):
+        raise InvalidInput(f"{location!r}: contains a control character")
     if is_url(location):
+        try:
+            import httpx
+
+            httpx.URL(location)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise InvalidInput(f"{location!r}: not a valid URL ({exc})") from None
         return location
     if "://" in location:
         raise InvalidInput(f"{location}: only http and https URLs are supported")
@@ -68,24 +78,33 @@ def detect_kind(resource: Resource) -> SourceKind:
 
 def read_resource(resource: Resource, kind: SourceKind | None, options: dict[str, Any],
                   settings: Settings) -> Iterator[Record | ItemError]:
-    """Records of one file or page; a file that cannot be read at all becomes one ItemError."""
+    """Records of one file or page; a file that cannot be read at all becomes one ItemError.
+
+    Whatever a parser raises on a hostile file ends as that file's error: one bad item never
+    stops the others."""
     try:
+        check_expansion(resource.data, settings.max_text_bytes)
         actual = kind or detect_kind(resource)
         if actual == "catalog":
             yield from read_catalog(resource, options, settings.default_currency)
         elif actual == "faq":
             yield from read_faq(resource)
         else:
-            yield from document_records(resource)
+            yield from document_records(resource, settings.max_text_bytes)
     except ReadError as exc:
         yield ItemError(resource.location, exc.reason, exc.where, key=resource.location)
+    except Exception as exc:  # noqa: BLE001 - a parser's bug on one file must not abort the batch
+        log.warning("file could not be read", location=resource.location, error=repr(exc)[:300])
+        yield ItemError(resource.location, f"could not be read ({exc.__class__.__name__})", key=resource.location)
 
 
 def read_file(path: Path, settings: Settings) -> Resource:
     size = path.stat().st_size
     if size > settings.max_file_bytes:
         raise ReadError(f"larger than {settings.max_file_mb} MB ({size / 1e6:.0f} MB)")
-    return Resource(str(path), path.read_bytes())
+    data = path.read_bytes()
+    check_expansion(data, settings.max_text_bytes)  # before anything (detect_kind too) opens an archive
+    return Resource(str(path), data)
 
 
 def walk(folder: Path) -> Iterator[Path]:

@@ -82,6 +82,8 @@ class Fetcher:
                     return url, content_type, bytes(body)
             except PrivateAddress as exc:
                 raise FetchError(exc.reason) from None
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError) as exc:
+                raise FetchError(f"not a valid URL ({exc})") from None
             except httpx.TimeoutException:
                 raise FetchError(f"timed out after {self.settings.http_timeout:g} s") from None
             except httpx.HTTPError as exc:

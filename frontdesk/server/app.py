@@ -22,6 +22,7 @@ from ..app import Frontdesk
 from ..config import Settings
 from ..errors import AlreadyExists, FrontdeskError, InfrastructureError, NotFound, UserError
 from ..log import get_logger
+from ..safety.hostile import json_body_problem
 from .jobs import Jobs
 from .ratelimit import RateLimiter
 from .streaming import Busy, StreamSlots
@@ -201,6 +202,12 @@ class BodyLimit:
             more = message.get("more_body", False)
             if len(body) > limit:
                 await _reject(send, 413, f"the request body is larger than {limit // 1024} KB")
+                return
+        content_type = headers.get(b"content-type", b"").lower()
+        if body and (not content_type or b"json" in content_type):
+            problem = json_body_problem(bytes(body))
+            if problem:
+                await _reject(send, 400, problem)
                 return
         replayed = False
 

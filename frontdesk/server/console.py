@@ -55,7 +55,7 @@ Login = Annotated[Session, Depends(session)]
 
 
 def csrf_checked(login: Session, token: str) -> None:
-    if not hmac.compare_digest(login.csrf, token):
+    if not hmac.compare_digest(login.csrf.encode(), token.encode("utf-8", "replace")):
         raise HTTPException(403, "the form has expired; reload the page and try again")
 
 
