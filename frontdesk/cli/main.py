@@ -432,7 +432,6 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_warm_up: bo
     import uvicorn
 
     from ..server import create_app
-
     from ..server.listen import bind_listener
 
     app = _app(ctx)
