@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import auth
 from .answer import Answer, Responder
+from .channels import Channels
 from .config import Settings
 from .domain import Agent, ApiKey, Conversation, Hit, Source, SourceKind, SyncSummary, User, utcnow
 from .embed import EMBEDDERS
@@ -28,7 +29,6 @@ from .store import SQLiteStore, open_store
 
 if TYPE_CHECKING:
     from .answer.planning import ProcessPlanner
-    from .channels import Channels
     from .characters.service import Characters
 
 
@@ -63,9 +63,7 @@ class Frontdesk:
     def channels(self) -> Channels:
         """WhatsApp, Messenger and Instagram: connected accounts, webhooks, replies (created on first use)."""
         if self._channels is None:
-            from .channels import Channels
-
-            self._channels = Channels(self)
+            self._channels = Channels(self.store, self.settings, self.chat)
         return self._channels
 
     @property

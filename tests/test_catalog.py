@@ -6,12 +6,9 @@ from decimal import Decimal
 import pytest
 
 from frontdesk.domain import ItemError, Record, effective_price
+from frontdesk.errors import FieldError
 from frontdesk.ingest.catalog import read_catalog
-from frontdesk.ingest.catalog.fields import (
-    FieldError,
-    normalise_availability,
-    parse_price,
-)
+from frontdesk.ingest.catalog.fields import normalise_availability, parse_price
 from frontdesk.ingest.resource import Resource
 
 from .conftest import SAMPLE, TAU2_DB
@@ -178,7 +175,7 @@ def test_flat_json_list_and_errors() -> None:
 
 
 def test_binary_data_named_csv_is_refused_as_a_whole() -> None:
-    from frontdesk.ingest.resource import ReadError
+    from frontdesk.errors import ReadError
 
     with pytest.raises(ReadError, match="binary"):
         read("feed.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR")

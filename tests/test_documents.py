@@ -8,8 +8,9 @@ from docx import Document
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen import canvas
 
+from frontdesk.errors import ReadError
 from frontdesk.ingest.documents import chunk, document_records, parse_document
-from frontdesk.ingest.resource import ReadError, Resource
+from frontdesk.ingest.resource import Resource
 
 from .conftest import SAMPLE
 

@@ -73,8 +73,8 @@ def test_item1_a_private_agent_is_not_reachable_and_not_revealed_by_the_widget_r
 def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path: Path, local_site, served_private) -> None:
     from frontdesk.app import Frontdesk
     from frontdesk.config import Settings
-    from frontdesk.errors import InvalidInput
-    from frontdesk.ingest.web import Fetcher, FetchError
+    from frontdesk.errors import FetchError, InvalidInput
+    from frontdesk.ingest.web import Fetcher
 
     site = local_site(SAMPLE / "site")
     port = site.url.rsplit(":", 1)[1]

@@ -1,5 +1,6 @@
 """Messaging channels: WhatsApp Cloud API, Messenger and Instagram messaging (see docs/channels.md)."""
 
-from .service import Channels, WindowClosed
+from ..errors import WindowClosed
+from .service import Channels
 
 __all__ = ["Channels", "WindowClosed"]

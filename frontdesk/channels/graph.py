@@ -14,32 +14,31 @@ from typing import Any
 import httpx
 
 from ..config import Settings
-from ..errors import InfrastructureError
+from ..errors import GraphError
 from ..log import get_logger
 
 log = get_logger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
 
 
-class GraphError(InfrastructureError):
-    def __init__(self, message: str, status: int | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retryable = retryable
-
-
 class GraphClient:
-    def __init__(self, settings: Settings, stopping: threading.Event | None = None) -> None:
+    """``http``: the HTTP client to use (for instance one with an ``httpx.MockTransport`` in a test);
+    by default the Graph client makes its own and closes it in :meth:`close`."""
+
+    def __init__(self, settings: Settings, stopping: threading.Event | None = None, *,
+                 http: httpx.Client | None = None) -> None:
         self.base_url = settings.graph_base_url.rstrip("/")
         self.attempts = max(1, settings.graph_attempts)
         self.backoff = settings.graph_backoff
         self.max_bytes = settings.max_file_bytes
         self._stopping = stopping or threading.Event()
-        self._http = httpx.Client(timeout=settings.http_timeout, follow_redirects=True,
-                                  limits=httpx.Limits(max_connections=64))
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=settings.http_timeout, follow_redirects=True,
+                                          limits=httpx.Limits(max_connections=64))
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def post(self, path: str, body: dict[str, Any], token: str) -> dict[str, Any]:
         response = self._request("POST", f"{self.base_url}/{path.lstrip('/')}", token, json=body)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from lxml import html as lxml_html
 
 from ..domain import Record
+from ..errors import ReadError
 from ..search.text import detect_language
-from .resource import ReadError, Resource, decode_text
+from .resource import Resource, decode_text
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")

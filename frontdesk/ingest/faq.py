@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..domain import ItemError, Record
+from ..errors import ReadError
 from ..search.text import detect_language
-from .resource import ReadError, Resource, normalise_header, read_table
+from .resource import Resource, normalise_header, read_table
 
 QUESTION_COLUMNS = ("question", "questions", "q", "frage", "fragen", "faq")
 ANSWER_COLUMNS = ("answer", "answers", "a", "antwort", "antworten", "response")

@@ -16,12 +16,11 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..domain import Agent, ItemError, Record, Source, SourceKind, SyncSummary, utcnow
 from ..embed import Embedder, get_embedder
-from ..errors import InvalidInput
+from ..errors import InvalidInput, ReadError
 from ..log import get_logger
 from ..safety.network import PrivateAddress, check_public_url
 from ..search.text import detect_language, index_terms
 from ..store import KnowledgeStore, PreparedItem, SyncPlan
-from .resource import ReadError
 from .sources import detect_kind, is_url, normalise_location, read_file, read_source
 
 log = get_logger(__name__)

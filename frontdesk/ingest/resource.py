@@ -11,14 +11,7 @@ from urllib.parse import urlparse
 
 from charset_normalizer import from_bytes
 
-
-class ReadError(Exception):
-    """A whole file or page could not be read; carries the reason shown to the user."""
-
-    def __init__(self, reason: str, where: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.where = where
+from ..errors import ReadError
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,14 @@ from lxml import etree
 
 from ..config import Settings
 from ..domain import ItemError, Record, Source, SourceKind
-from ..errors import InvalidInput
+from ..errors import FetchError, InvalidInput, ReadError
 from ..log import get_logger
 from .catalog import read_catalog
 from .catalog.shopify import is_shopify
 from .documents import DOCUMENT_SUFFIXES, document_records
 from .faq import faq_columns, read_faq
-from .resource import ReadError, Resource, check_expansion, normalise_header, read_table
-from .web import Crawler, FetchError, is_sitemap
+from .resource import Resource, check_expansion, normalise_header, read_table
+from .web import Crawler, is_sitemap
 
 log = get_logger(__name__)
 TABLE_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")

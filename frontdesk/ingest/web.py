@@ -20,9 +20,10 @@ from lxml import html as lxml_html
 
 from ..config import Settings
 from ..domain import ItemError
+from ..errors import FetchError, ReadError
 from ..log import get_logger
 from ..safety.network import PrivateAddress, public_only_transport
-from .resource import ReadError, Resource, local_name
+from .resource import Resource, local_name
 
 log = get_logger(__name__)
 
@@ -36,12 +37,6 @@ MAX_REDIRECTS = 5
 def site_of(url: str) -> str:
     parts = urlparse(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
-
-
-class FetchError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class Fetcher:

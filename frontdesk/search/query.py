@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..ingest.catalog.fields import FieldError, parse_amount
+from ..errors import FieldError
+from ..ingest.catalog.fields import parse_amount
 
 _NUMBER = r"(?:[€$£]\s*)?(\d[\d.,']*)\s*(?:€|\$|£|eur(?:os?)?|usd|dollars?|gbp|pounds?|chf|franken)?"
 _MAX = re.compile(

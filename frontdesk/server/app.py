@@ -20,12 +20,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .. import __version__
 from ..app import Frontdesk
 from ..config import Settings
-from ..errors import AlreadyExists, FrontdeskError, InfrastructureError, NotFound, UserError
+from ..errors import AlreadyExists, Busy, FrontdeskError, InfrastructureError, NotFound, UserError
 from ..log import get_logger
 from ..safety.hostile import json_body_problem
 from .jobs import Jobs
 from .ratelimit import RateLimiter
-from .streaming import Busy, StreamSlots
+from .streaming import StreamSlots
 
 log = get_logger(__name__)
 #: A database id in a URL: bounded so no request can overflow SQLite's 64-bit integers.

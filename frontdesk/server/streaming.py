@@ -13,12 +13,10 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TypeVar
 
+from ..errors import Busy
+
 T = TypeVar("T")
 _END = object()
-
-
-class Busy(Exception):
-    """Every stream slot is taken."""
 
 
 class StreamSlots:

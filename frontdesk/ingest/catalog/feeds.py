@@ -9,8 +9,8 @@ from typing import Any
 from lxml import etree
 
 from ...domain import ItemError, Record
-from ..resource import ReadError, Resource, local_name, normalise_header, read_table
-from .fields import FieldError
+from ...errors import FieldError, ReadError
+from ..resource import Resource, local_name, normalise_header, read_table
 from .products import build_product
 
 # Header spellings seen in the wild for the canonical names.

@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ...errors import FieldError
+
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF", "Fr.": "CHF"}
 
 _PRICE = re.compile(
@@ -33,10 +35,6 @@ AVAILABILITY = {
     "back order": "backorder",
     "limited availability": "limited availability",
 }
-
-
-class FieldError(ValueError):
-    """A value that cannot be understood; the message names the value."""
 
 
 def parse_amount(raw: str) -> Decimal:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...domain import ItemError, Record
-from ..resource import ReadError, Resource
+from ...errors import FieldError, ReadError
+from ..resource import Resource
 from .feeds import ALIASES
-from .fields import FieldError
 from .products import OPTION_FIELDS, build_product
 
 _ID_KEYS = ("id", "item_id", "variant_id", "sku", "product_id")

@@ -6,13 +6,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ...domain import ItemError, Record
-from .fields import (
-    FieldError,
-    clean_text,
-    normalise_availability,
-    parse_price,
-    parse_sale_period,
-)
+from ...errors import FieldError
+from .fields import clean_text, normalise_availability, parse_price, parse_sale_period
 
 #: Feed attributes kept as variant options (Google/Meta names; Shopify and JSON map onto them).
 OPTION_FIELDS = ("color", "size", "material", "pattern", "gender", "age_group", "style", "size_type", "flavor", "scent")

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...domain import ItemError, Record
-from ..resource import ReadError, Resource, normalise_header, read_table
-from .fields import FieldError, parse_amount
+from ...errors import FieldError, ReadError
+from ..resource import Resource, normalise_header, read_table
+from .fields import parse_amount
 from .products import build_product
 
 COLUMNS = {

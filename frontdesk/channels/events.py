@@ -1,0 +1,168 @@
+"""One customer event, from the queue to the reply's requests in the outbox.
+
+A status updates the sends it names; a handover event moves the conversation's owner; a message
+while a person owns the conversation (or in standby) is kept for them; any other message is
+marked read, answered through the agent (:meth:`frontdesk.app.Frontdesk.chat`, passed in as
+``chat``) and its reply queued, rendered for the event's platform (:mod:`.platforms`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..answer import Answer, phrases
+from ..domain import Agent, Channel, ChannelEvent, Conversation, product_fields, utcnow
+from ..store import SQLiteStore
+from .media import MediaKeeper
+from .outbox import Outbox
+from .platforms import HUMAN, PRODUCT, Body, price_line, rules_for
+from .window import check_window
+
+#: How the agent answers one customer message: ``Frontdesk.chat`` (it honours the handoff state).
+Chat = Callable[[Agent, int, str], Iterator[tuple[str, Any]]]
+
+
+class EventProcessor:
+    def __init__(self, store: SQLiteStore, chat: Chat, outbox: Outbox, media: MediaKeeper) -> None:
+        self.store = store
+        self.chat = chat
+        self.outbox = outbox
+        self.media = media
+
+    def process(self, event: ChannelEvent) -> tuple[str, int | None]:
+        """Handle ``event``: its final state (done, held, skipped) and its conversation."""
+        if event.channel_id is None:
+            return "skipped", None
+        channel = self.store.get_channel(event.channel_id)
+        if event.kind == "status":
+            for message_id in event.payload.get("message_ids") or [event.payload.get("message_id")]:
+                if message_id:
+                    self.store.record_delivery(message_id, event.payload["status"], event.payload.get("error"))
+            return "done", None
+        assert event.sender is not None
+        conversation = self._conversation(channel, event.sender)
+        self.store.set_event_conversation(event.id, conversation.id)
+        if event.kind == "handover":
+            return self._handover(event, conversation), conversation.id
+        if event.kind == "standby" or conversation.status == "human":
+            self.store.add_message(conversation.id, "user", customer_text(event),
+                                   {"held": True, "channel_event": event.id, "standby": event.kind == "standby"})
+            return "held", conversation.id
+        if self.outbox.resend_queued(event):  # an earlier attempt got as far as queueing its reply
+            return "done", conversation.id
+        check_window(self.store, channel, conversation, human=False)
+        rules = rules_for(channel.platform)
+        self.outbox.queue(channel, conversation, f"seen:{event.id}", rules.seen(event), send_now=True, quiet=True)
+        replies = self._reply(channel, conversation, event)
+        self.outbox.queue(channel, conversation, f"reply:{event.id}", replies, send_now=True)
+        return "done", conversation.id
+
+    def _conversation(self, channel: Channel, sender: str) -> Conversation:
+        external = f"{channel.account_id}:{sender}"
+        found = self.store.find_conversation(channel.agent_id, channel.platform, external)
+        if found is not None:
+            return found
+        return self.store.get_conversation(
+            self.store.create_conversation(channel.agent_id, channel.platform, external))
+
+    def _handover(self, event: ChannelEvent, conversation: Conversation) -> str:
+        kind = event.payload.get("type")
+        if kind == "pass_thread_control":  # the thread was passed to this app: the agent answers again
+            self.store.set_conversation_status(conversation.id, "bot", None)
+        elif kind == "take_thread_control":  # another app (e.g. the Page inbox) took it: stay silent
+            owner = f"app {event.payload.get('new_owner_app_id') or 'inbox'}"
+            self.store.set_conversation_status(conversation.id, "human", owner)
+        elif kind == "request_thread_control" and conversation.status != "human":
+            self.store.set_conversation_status(conversation.id, "waiting", None)
+        self.store.add_message(conversation.id, "system", f"{kind.replace('_', ' ')}" if kind else "handover",
+                               {"channel_event": event.id, "handover": event.payload.get("raw", {})})
+        return "done"
+
+    def _reply(self, channel: Channel, conversation: Conversation, event: ChannelEvent) -> list[Body]:
+        """The Graph API request bodies that answer ``event``, in order."""
+        rules = rules_for(channel.platform)
+        agent = self.store.get_agent_by_id(channel.agent_id)
+        reply_id = str(event.payload.get("reply_id") or "")
+        to = str(event.sender)
+        if reply_id == HUMAN:
+            language = self._language(conversation)
+            self.store.add_message(conversation.id, "user", customer_text(event), {"channel_event": event.id})
+            self.store.set_conversation_status(conversation.id, "waiting", None)
+            text = phrases.person_will_reply(language)
+            self.store.add_message(conversation.id, "assistant", text, {"handoff": True, "grounded": True})
+            return [*rules.text(to, text),
+                    *rules.handover(channel, to, "pass_thread_control", "customer asked for a person")]
+        if event.kind == "order":
+            return self._order(channel, agent.id, conversation, event)
+        question = str(event.payload.get("text") or "").strip()
+        if reply_id.startswith(PRODUCT):
+            product = self.store.products_by_key(agent.id, [reply_id.removeprefix(PRODUCT)])
+            question = next((p.title for p in product.values()), question)
+        media = self.media.keep(channel, event) if event.kind == "media" else []
+        if not question:
+            language = self._language(conversation)
+            kind = media[0]["kind"] if media else "file"
+            self.store.add_message(conversation.id, "user", customer_text(event),
+                                   {"channel_event": event.id, "media": media})
+            text = phrases.media_received(language, kind)
+            self.store.add_message(conversation.id, "assistant", text, {"grounded": True, "handoff": False})
+            return rules.text(to, text)
+        answer: Answer | None = None
+        for kind, value in self.chat(agent, conversation.id, question):
+            if kind == "done":
+                answer = value
+            elif kind == "held":
+                return []
+        assert answer is not None
+        return self._answer(channel, to, answer)
+
+    def _answer(self, channel: Channel, to: str, answer: Answer) -> list[Body]:
+        rules = rules_for(channel.platform)
+        language = answer.language
+        text = answer.answer.strip()
+        if answer.citations:
+            lines = [f"{c['title']} ({phrases.as_of(language)} {c['as_of']})" + (f": {c['url']}" if c.get("url") else "")
+                     for c in answer.citations[:3]]
+            text += f"\n\n{phrases.sources_label(language)}:\n" + "\n".join(lines)
+        bodies = rules.offer_person(to, text, language) if answer.handoff else rules.text(to, text)
+        products = [p for p in answer.products if p.get("id")]
+        return [*bodies, *rules.products(channel, to, products, language, answer.answer)]
+
+    def _order(self, channel: Channel, agent_id: int, conversation: Conversation, event: ChannelEvent) -> list[Body]:
+        """An order from the catalog: confirm what it holds at our catalog's prices, and ask a person to take it."""
+        order = event.payload["order"]
+        language = self._language(conversation)
+        products = self.store.products_by_key(agent_id, [i["retailer_id"] for i in order["items"]])
+        lines, missing = [], []
+        for item in order["items"]:
+            product = products.get(item["retailer_id"])
+            if product is None:
+                missing.append(item["retailer_id"])
+                continue
+            lines.append(f"{item['quantity']} × {product.title}: {price_line(product_fields(product.fields, utcnow()))}")
+        text = phrases.order_received(language, lines, missing)
+        self.store.add_message(conversation.id, "user", customer_text(event), {"channel_event": event.id, "order": order})
+        self.store.add_message(conversation.id, "assistant", text, {"grounded": True, "handoff": True, "order": order})
+        self.store.set_conversation_status(conversation.id, "waiting", None)
+        return rules_for(channel.platform).text(str(event.sender), text)
+
+    def _language(self, conversation: Conversation) -> str:
+        """The language of the conversation's latest answer, English before there is one."""
+        for message in reversed(self.store.recent_messages(conversation.id, 10)):
+            if message.payload.get("language"):
+                return str(message.payload["language"])
+        return "en"
+
+
+def customer_text(event: ChannelEvent) -> str:
+    """What the customer sent, as the conversation shows it (a placeholder for media and orders)."""
+    text = str(event.payload.get("text") or "").strip()
+    if text:
+        return text
+    if event.kind == "media":
+        kinds = ", ".join(str(m.get("kind")) for m in event.payload.get("media", []))
+        return f"[{kinds}]"
+    if event.kind == "order":
+        return "[order] " + ", ".join(f"{i['quantity']} × {i['retailer_id']}" for i in event.payload["order"]["items"])
+    return f"[{event.kind}]"

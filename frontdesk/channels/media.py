@@ -1,0 +1,48 @@
+"""Customers' media (voice notes, images, files): downloaded once and kept by SHA-256.
+
+Media is downloaded from the Graph API (WhatsApp through ``GET /{media-id}``, Messenger from the
+attachment's URL), stored under ``<home>/media/<platform>/<sha256><extension>`` and recorded in
+``channel_media``. What answers a voice note today is :func:`frontdesk.answer.phrases.media_received`;
+a transcriber would take the kept file here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from ..domain import Channel, ChannelEvent
+from ..store import SQLiteStore
+from .link import MetaLink
+
+
+class MediaKeeper:
+    def __init__(self, store: SQLiteStore, link: MetaLink, home: Path) -> None:
+        self.store = store
+        self.link = link
+        self.home = home
+
+    def keep(self, channel: Channel, event: ChannelEvent) -> list[dict[str, Any]]:
+        """Download and keep the event's media; what was kept, in order (kind, MIME type, sha256, size, path)."""
+        kept = []
+        for media in event.payload.get("media", []):
+            if media.get("id"):
+                data, mime = self.link.graph.media(str(media["id"]), self.link.secrets.token_for(channel.account_id))
+            else:
+                data, mime = self.link.graph.download(str(media["url"]))
+            mime = media.get("mime_type") or mime
+            digest = hashlib.sha256(data).hexdigest()
+            extension = mimetypes.guess_extension(mime.split(";")[0].strip()) or ".bin"
+            folder = self.home / "media" / channel.platform
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{digest}{extension}"
+            if not path.exists():
+                tmp = path.with_suffix(".part")
+                tmp.write_bytes(data)
+                tmp.replace(path)
+            self.store.add_media(event.id, str(media.get("id") or media.get("url")), mime, digest, len(data), str(path))
+            kept.append({"kind": media.get("kind", "file"), "mime_type": mime, "sha256": digest, "size": len(data),
+                         "path": str(path)})
+        return kept
