@@ -256,7 +256,7 @@ def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
 
 
 def test_widget_origins_conversation_secret_and_rate_limit(served: Served, request: pytest.FixtureRequest) -> None:
-    web = httpx.Client(base_url=served.url)
+    web = httpx.Client(base_url=served.url, timeout=60)
     request.addfinalizer(web.close)
     assert web.get("/widget.js").headers["content-type"].startswith("text/javascript")
     served.app.store.update_agent(AGENT, public=True)
@@ -297,7 +297,7 @@ def test_widget_origins_conversation_secret_and_rate_limit(served: Served, reque
 
 def _login(served: Served, request: pytest.FixtureRequest) -> tuple[httpx.Client, str]:
     served.app.create_user("ana", "correct horse battery")
-    browser = httpx.Client(base_url=served.url)
+    browser = httpx.Client(base_url=served.url, timeout=60)
     request.addfinalizer(browser.close)
     assert browser.get("/console/").status_code == 303
     wrong = browser.post("/console/login", data={"name": "ana", "password": "nope"})
