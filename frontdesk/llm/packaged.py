@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidInput, NotFound
+from ..errors import InfrastructureError, InvalidInput, NotFound
 
 _CHUNK = 8 * 1024 * 1024
 
@@ -112,10 +112,29 @@ def resolve_model_path(name_or_path: str, models_dir: Path) -> Path:
     if not model.split:
         return parts[0]  # verified by size only: hashing 100 MB on every start is not worth it
     target = models_dir / f"{model.name}.gguf"
-    if target.is_file() and target.stat().st_size == model.size and _stamp(target).is_file():
-        return target
-    assemble(model, parts, target)
+    ensure_assembled(model, parts, target)
     return target
+
+
+def _ready(model: PackagedModel, target: Path) -> bool:
+    return target.is_file() and target.stat().st_size == model.size and _stamp(target).is_file()
+
+
+def ensure_assembled(model: PackagedModel, parts: list[Path], target: Path) -> None:
+    """``target`` assembled and verified, once, however many threads and processes ask at the same
+    time: the first holds ``<target>.lock`` while it writes, the others wait and then find it done."""
+    from filelock import FileLock, Timeout
+
+    if _ready(model, target):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(str(target.with_suffix(".lock")), timeout=30 * 60, thread_local=False):
+            if not _ready(model, target):
+                assemble(model, parts, target)
+    except Timeout:
+        raise InfrastructureError(f"model {model.name!r}: another process has held {target}.lock for 30 "
+                                  "minutes; if none is assembling it, delete the lock file") from None
 
 
 def _stamp(target: Path) -> Path:
@@ -123,7 +142,8 @@ def _stamp(target: Path) -> Path:
 
 
 def assemble(model: PackagedModel, parts: list[Path], target: Path) -> None:
-    """Concatenate the parts into ``target``, checking size and SHA-256 before it appears."""
+    """Concatenate the parts into ``target``, checking size and SHA-256 before it appears.
+    Callers hold the lock (:func:`ensure_assembled`)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     digest, size = hashlib.sha256(), 0

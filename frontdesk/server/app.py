@@ -153,6 +153,13 @@ def _error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(str(exc), "service_unavailable"), status_code=503)
         raise exc
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug still answers in OpenAI's shape (clients parse it), and is logged with its traceback."""
+        log.error("%s %s failed: %r", request.method, request.url.path, exc, exc_info=exc)
+        return JSONResponse(error_body("the server failed to answer this request; it was logged", "server_error"),
+                            status_code=500)
+
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy) -> JSONResponse:
         return JSONResponse(error_body(str(exc), "server_busy"), status_code=503, headers={"Retry-After": "2"})
