@@ -269,16 +269,22 @@ def sources_list(ctx: click.Context, agent: str, as_json: bool) -> None:
 
 
 @sources.command("sync")
-@click.argument("agent")
+@click.argument("agent", required=False)
 @click.argument("refs", nargs=-1)
-@click.option("--due", is_flag=True, help="Only sources whose sync interval has passed.")
+@click.option("--due", is_flag=True, help="Only sources whose sync interval has passed (of every agent when AGENT is left out).")
 @json_flag("Print the summary as JSON.")
 @click.pass_context
 @handled
-def sources_sync(ctx: click.Context, agent: str, refs: tuple[str, ...], due: bool, as_json: bool) -> None:
-    """Re-read AGENT's sources (all, or those named by id or location)."""
+def sources_sync(ctx: click.Context, agent: str | None, refs: tuple[str, ...], due: bool, as_json: bool) -> None:
+    """Re-read AGENT's sources (all, or those named by id or location); with --due alone, every agent's due sources."""
+    if agent is None and not due:
+        raise click.UsageError("name an AGENT, or pass --due to sync the due sources of every agent")
+    app = _app(ctx)
+    names = [agent] if agent is not None else [a.name for a in app.store.list_agents()]
+    summaries: list[SyncSummary] = []
     with TerminalProgress(err_console) as progress:
-        summaries = _app(ctx).sync(agent, list(refs), only_due=due, progress=progress)
+        for name in names:
+            summaries += app.sync(name, list(refs), only_due=due, progress=progress)
     _report(summaries, as_json)
 
 
