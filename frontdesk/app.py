@@ -30,6 +30,7 @@ from .store import SQLiteStore, open_store
 if TYPE_CHECKING:
     from .answer.planning import ProcessPlanner
     from .characters.service import Characters
+    from .voice import Voice
 
 
 class Frontdesk:
@@ -41,6 +42,7 @@ class Frontdesk:
         self._channels: Channels | None = None
         self._planner: ProcessPlanner | None = None
         self._characters: Characters | None = None
+        self._voice: Voice | None = None
 
     def close(self) -> None:
         if self._channels is not None:
@@ -74,6 +76,19 @@ class Frontdesk:
 
             self._characters = Characters(self)
         return self._characters
+
+    @property
+    def voice(self) -> Voice:
+        """Voice notes in, spoken answers out (docs/voice.md); the models load on first use."""
+        if self._voice is None:
+            from .voice import Voice
+
+            self._voice = Voice(self.settings)
+        return self._voice
+
+    @voice.setter
+    def voice(self, voice: Voice) -> None:
+        self._voice = voice
 
     # agents
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",

@@ -108,6 +108,20 @@ class Settings:
     max_text_mb: int = 5
     #: Most items (passages, products, FAQ entries) one source may hold; the rest are reported, not read.
     max_source_items: int = 200_000
+    #: Speech-to-text model: ``whisper-base`` (packaged) or a directory holding a CTranslate2 Whisper model.
+    voice_model: str = "whisper-base"
+    #: CPU threads for speech recognition; 0 means one per core (at most 4).
+    voice_threads: int = 0
+    #: Languages recordings are transcribed in (comma-separated); a recording in another language is
+    #: transcribed in the conversation's language instead.
+    voice_languages: str = "de,en"
+    #: Piper voices of your own, ``LANGUAGE=PATH`` comma-separated (``de=/voices/de_DE-thorsten-medium.onnx``);
+    #: English has a packaged voice, other languages fall back to espeak-ng.
+    voice_piper_voices: str = ""
+    #: Below this transcript confidence (geometric mean token probability, 0..1) the answer says what it understood.
+    voice_unsure_below: float = 0.5
+    #: Longest recording transcribed, in seconds (WhatsApp allows 16 MB of audio).
+    voice_max_seconds: float = 900.0
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

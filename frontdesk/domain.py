@@ -64,6 +64,8 @@ class Agent:
     allowed_origins: tuple[str, ...] = ()
     #: Whether the owner made the agent's public web chat (the widget routes) answer anyone.
     public: bool = False
+    #: Whether answers are also spoken: ``off``, ``spoken`` (when the customer sent a recording), ``always``.
+    voice_replies: str = "off"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ def agent_json(agent: Agent, store: KnowledgeStore, *, detail: bool = False) -> 
                             "created_at": agent.created_at.isoformat(), **store.agent_stats(agent.id)}
     if detail:
         data.update(persona=agent.persona, instructions=agent.instructions,
-                    allowed_origins=list(agent.allowed_origins), public=agent.public)
+                    allowed_origins=list(agent.allowed_origins), public=agent.public,
+                    voice_replies=agent.voice_replies)
     return data
 
 

@@ -266,7 +266,7 @@ class SQLiteStore(ChannelTables, EvalTables, CharacterTables):
     def _agent(row: sqlite3.Row) -> Agent:
         return Agent(row["id"], row["name"], row["persona"], row["instructions"], row["embedder"],
                      datetime.fromisoformat(row["created_at"]), tuple(json.loads(row["allowed_origins"])),
-                     bool(row["public"]))
+                     bool(row["public"]), row["voice_replies"])
 
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
                      embedder: str) -> Agent:
@@ -290,7 +290,7 @@ class SQLiteStore(ChannelTables, EvalTables, CharacterTables):
         return self.get_agent(name)
 
     def update_agent(self, name: str, **changes: Any) -> Agent:
-        allowed = {"persona", "instructions", "allowed_origins", "public"}
+        allowed = {"persona", "instructions", "allowed_origins", "public", "voice_replies"}
         unknown = set(changes) - allowed
         if unknown:
             raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of an agent")
