@@ -229,19 +229,20 @@ class Frontdesk:
         return conversation
 
     def chat(self, agent: Agent, conversation_id: int, text: str, *,
-             model: str | None = None) -> Iterator[tuple[str, Any]]:
+             model: str | None = None, payload: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
         """One customer message: ``("delta", text)``... then ``("done", Answer)`` from the agent,
-        or only ``("held", Conversation)`` while a person owns the conversation (the agent is silent)."""
+        or only ``("held", Conversation)`` while a person owns the conversation (the agent is silent).
+        ``payload`` is kept with the customer's message (a voice note: its recording and transcript)."""
         conversation = self.conversation(conversation_id, agent)
         if conversation.status == "human":
             if not text.strip():
                 raise InvalidInput("the message is empty")
-            self.store.add_message(conversation.id, "user", text.strip(), {"held": True})
+            self.store.add_message(conversation.id, "user", text.strip(), {**(payload or {}), "held": True})
             yield "held", conversation
             return
         token = request_id.set(f"frontdesk-{conversation.id}-{secrets.token_hex(4)}")
         try:
-            for event, value in self.responder(model).stream(agent, text, conversation.id):
+            for event, value in self.responder(model).stream(agent, text, conversation.id, user_payload=payload):
                 if event == "done" and value.handoff and conversation.status == "bot":
                     self.store.set_conversation_status(conversation.id, "waiting", None)
                 yield event, value

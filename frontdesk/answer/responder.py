@@ -170,8 +170,10 @@ class Responder:
         return result
 
     def stream(self, agent: Agent, question: str, conversation_id: int | None = None,
-               now: datetime | None = None) -> Iterator[tuple[str, Any]]:
-        """Yield ``("delta", text)`` pieces of checked answer text, then ``("done", Answer)``."""
+               now: datetime | None = None, user_payload: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
+        """Yield ``("delta", text)`` pieces of checked answer text, then ``("done", Answer)``.
+
+        ``user_payload`` is kept with the customer's message (a voice note's recording and transcript)."""
         question = question.strip()
         if not question:
             raise InvalidInput("the question is empty")
@@ -264,7 +266,8 @@ class Responder:
                        "similarity": round(e.similarity, 3)} for e in plan.evidence],
         )
         if conversation_id is not None:
-            self.store.add_message(conversation_id, "user", question, {"search_query": plan.search_query})
+            self.store.add_message(conversation_id, "user", question,
+                                   {**(user_payload or {}), "search_query": plan.search_query})
             self.store.add_message(conversation_id, "assistant", answer.answer, {
                 **{k: v for k, v in answer.to_json().items() if k != "answer"},
                 "product_item_ids": [e.item.id for e in products], "question": question})

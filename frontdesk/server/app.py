@@ -30,7 +30,8 @@ from .streaming import StreamSlots
 log = get_logger(__name__)
 #: A database id in a URL: bounded so no request can overflow SQLite's 64-bit integers.
 RowId = Annotated[int, Path(ge=1, le=2**62)]
-UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$|^/api/characters/import$")
+UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$|^/api/characters/import$"
+                         r"|^/v1/audio/transcriptions$|^/widget/[^/]+/conversations/\d+/recordings$")
 
 
 class Services:
@@ -74,7 +75,7 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
 
 
 def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_up: bool = True) -> FastAPI:
-    from . import api, characters, console, openai_api, webhooks, widget
+    from . import api, characters, console, openai_api, voice, webhooks, widget, widget_voice
 
     shared = Services(frontdesk or Frontdesk(settings))
     if settings.retrieval_process:
@@ -99,7 +100,9 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     app.include_router(api.router)
     app.include_router(characters.router)
     app.include_router(openai_api.router)
+    app.include_router(voice.router)
     app.include_router(widget.router)
+    app.include_router(widget_voice.router)
     app.include_router(console.router)
     app.include_router(webhooks.router)
     _error_handlers(app)

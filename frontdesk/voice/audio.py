@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 from fractions import Fraction
 
-import av
 import numpy as np
 
-from .base import AudioUndecodable, Speech
+from ..errors import InfrastructureError
+from .base import AudioUndecodable, RecordingTooLong, Speech
 
 RATE = 16_000
 #: ``response_format`` of OpenAI's speech endpoint -> (container, codec, MIME type).
@@ -32,6 +32,7 @@ def decode(data: bytes, max_seconds: float | None = None) -> np.ndarray:
     """16 kHz mono float32 samples of ``data``; AudioUndecodable names what went wrong."""
     if not data:
         raise AudioUndecodable("the audio is empty")
+    av = _av()
     resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
     chunks: list[np.ndarray] = []
     total = 0
@@ -47,7 +48,7 @@ def decode(data: bytes, max_seconds: float | None = None) -> np.ndarray:
                     chunks.append(array)
                     total += len(array)
                 if max_seconds is not None and total > max_seconds * RATE:
-                    raise AudioUndecodable(f"the recording is longer than {max_seconds:.0f} seconds")
+                    raise RecordingTooLong(f"the recording is longer than {max_seconds:.0f} seconds")
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray().reshape(-1))
     except AudioUndecodable:
@@ -65,6 +66,7 @@ def encode(speech: Speech, fmt: str = "opus") -> tuple[bytes, str]:
     if fmt not in FORMATS:
         raise AudioUndecodable(f"unknown audio format {fmt!r}; choose one of {', '.join(FORMATS)}")
     container_format, codec, mime = FORMATS[fmt]
+    av = _av()
     samples = np.ascontiguousarray(speech.samples, dtype=np.int16).reshape(1, -1)
     rate = _ENCODE_RATE.get(codec, speech.sample_rate)
     buffer = io.BytesIO()
@@ -85,6 +87,14 @@ def encode(speech: Speech, fmt: str = "opus") -> tuple[bytes, str]:
         for packet in stream.encode(None):
             container.mux(packet)
     return buffer.getvalue(), mime
+
+
+def _av():  # type: ignore[no-untyped-def]
+    try:
+        import av
+    except ImportError as exc:  # pragma: no cover - the voice extra is missing
+        raise InfrastructureError("audio needs PyAV: pip install 'frontdesk[voice]'") from exc
+    return av
 
 
 def duration(data: bytes) -> float:

@@ -22,6 +22,10 @@ class AudioUndecodable(InvalidInput):
     """The bytes are not audio any decoder here understands (or hold no sound at all)."""
 
 
+class RecordingTooLong(AudioUndecodable):
+    """The recording is longer than ``voice_max_seconds``."""
+
+
 @dataclass(frozen=True)
 class Segment:
     start: float

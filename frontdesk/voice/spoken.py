@@ -73,6 +73,7 @@ def for_speech(text: str, language: str) -> str:
     text = _UNIT.sub(lambda m: f"{_number(m[1], lang)} {_UNITS[m[2].lower()][0 if lang == 'de' else 1]}", text)
     text = _DIGITS.sub(lambda m: " ".join(_words(int(d), lang) for d in m[0] if d.isdigit()), text)
     text = _PLAIN.sub(lambda m: _number(m[1], lang), text)
+    text = re.sub(r"\b([ap]\.m)\.\.", r"\1.", text)  # "at 6 p.m.." when the time ended a sentence
     return re.sub(r"[ \t]+", " ", re.sub(r"\s*\n\s*", "\n", text)).strip()
 
 

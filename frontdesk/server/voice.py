@@ -1,0 +1,80 @@
+"""OpenAI's audio endpoints: ``POST /v1/audio/transcriptions`` and ``POST /v1/audio/speech``.
+
+Any OpenAI client transcribes a recording (``client.audio.transcriptions.create(file=..., model=...)``)
+and speaks text (``client.audio.speech.create(model=..., voice=..., input=...)``) against this server.
+``model`` and ``voice`` are accepted whatever they name: the server has one speech model and one
+voice per language (docs/voice.md). The spoken language of ``/speech`` is ``language`` when given
+(a frontdesk extension), else detected from the text among the languages voices speak.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import InvalidInput
+from ..search.text import LanguageDetector
+from ..voice.audio import FORMATS
+from .api import Key, Svc
+
+router = APIRouter(prefix="/v1/audio", tags=["openai"])
+MAX_SPEECH_INPUT = 4096
+
+
+@router.post("/transcriptions", summary="Transcribe a recording (OpenAI's shape)")
+async def transcriptions(svc: Svc, key: Key,
+                         file: Annotated[UploadFile, File(description="The recording: OGG/Opus, MP3, M4A, WAV, WebM.")],
+                         model: Annotated[str, Form(min_length=1, max_length=100)],
+                         language: Annotated[str | None, Form(pattern=r"^[a-z]{2,3}$")] = None,
+                         prompt: Annotated[str | None, Form(max_length=2000)] = None,
+                         response_format: Annotated[Literal["json", "text", "verbose_json"], Form()] = "json",
+                         temperature: Annotated[float | None, Form(ge=0, le=1)] = None) -> Any:
+    limit = svc.settings.max_file_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"file: the recording is larger than {svc.settings.max_file_mb} MB")
+    transcript = await run_in_threadpool(svc.frontdesk.voice.hear, data, language=language, prompt=prompt)
+    if response_format == "text":
+        return PlainTextResponse(transcript.text)
+    if response_format == "verbose_json":
+        detail = transcript.as_dict()
+        return {"task": "transcribe", "language": transcript.language, "duration": detail["duration"],
+                "text": transcript.text,
+                "segments": [{"id": n, **segment} for n, segment in enumerate(detail["segments"])],  # type: ignore[arg-type]
+                "frontdesk": {"confidence": detail["confidence"],
+                              "language_probability": detail["language_probability"]}}
+    return {"text": transcript.text}
+
+
+class SpeechRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # instructions, stream_format: accepted and ignored
+    model: str = Field(min_length=1, max_length=100)
+    input: str = Field(min_length=1, max_length=MAX_SPEECH_INPUT)
+    voice: str | dict[str, Any] = "default"
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
+    speed: float = Field(1.0, ge=0.25, le=4.0)
+    language: str | None = Field(None, pattern=r"^[a-z]{2,3}$", description="frontdesk extension: the language to speak.")
+
+
+@router.post("/speech", summary="Speak text (OpenAI's shape); the body is the audio",
+             response_class=Response, responses={200: {"content": {m: {} for _, _, m in FORMATS.values()}}})
+async def speech(body: SpeechRequest, svc: Svc, key: Key) -> Response:
+    voice = svc.frontdesk.voice
+    language = body.language or _language_of(body.input, voice.languages)
+    spoken = await run_in_threadpool(voice.speak, body.input, language, body.response_format)
+    return Response(spoken.data, media_type=spoken.mime_type,
+                    headers={"X-Frontdesk-Voice": spoken.speech.voice, "Content-Language": language})
+
+
+_detectors: dict[tuple[str, ...], LanguageDetector] = {}
+
+
+def _language_of(text: str, languages: tuple[str, ...]) -> str:
+    if len(languages) < 2:
+        return languages[0] if languages else "en"
+    detector = _detectors.setdefault(languages, LanguageDetector(languages))
+    return detector.detect(text, default=languages[0] if "en" not in languages else "en")

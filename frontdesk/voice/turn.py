@@ -1,0 +1,148 @@
+"""One customer recording through the agent, the same way on every channel.
+
+:func:`hear` turns the recording into a question (or into the reply that asks the customer to
+type, when it cannot be heard); the question then goes through :meth:`Frontdesk.chat` like a
+typed one, with :func:`voice_payload` kept beside the customer's message so the console shows
+the transcript next to the recording. :func:`speak_reply` speaks the answer when the agent's
+voice setting says so; a voice that fails costs the spoken copy, never the written answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..answer import Answer
+from ..domain import Agent
+from ..errors import FrontdeskError
+from ..log import get_logger
+from . import replies
+from .base import AudioUndecodable, Progress, RecordingTooLong, Transcript
+from .service import SpokenAnswer
+
+if TYPE_CHECKING:
+    from ..app import Frontdesk
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What a recording said, or what to reply when it said nothing usable."""
+
+    transcript: Transcript | None
+    #: The reply instead of an answer (undecodable, silent, too long); None when there is a question.
+    reply: str | None
+    #: Whether the answer should start by saying what was understood.
+    unsure: bool
+    language: str
+    error: str | None = None
+
+    @property
+    def question(self) -> str:
+        return self.transcript.text if self.transcript and self.reply is None else ""
+
+    def prefix(self) -> str:
+        """"You asked about: …" when unsure, else nothing."""
+        return replies.you_asked(self.language, self.question) if self.unsure and self.question else ""
+
+
+def hear(frontdesk: Frontdesk, data: bytes, *, fallback_language: str, progress: Progress | None = None) -> Heard:
+    voice = frontdesk.voice
+    try:
+        transcript = voice.hear(data, fallback_language=fallback_language, progress=progress)
+    except RecordingTooLong as exc:
+        return Heard(None, replies.too_long(fallback_language, frontdesk.settings.voice_max_seconds / 60),
+                     False, fallback_language, str(exc))
+    except AudioUndecodable as exc:
+        return Heard(None, replies.please_type(fallback_language), False, fallback_language, str(exc))
+    if not transcript.text.strip():
+        return Heard(transcript, replies.nothing_heard(transcript.language), False, transcript.language,
+                     "no speech in the recording")
+    return Heard(transcript, None, voice.unsure(transcript), transcript.language)
+
+
+def keep_recording(frontdesk: Frontdesk, data: bytes, mime_type: str, channel: str) -> dict[str, Any]:
+    """Store a recording under ``<home>/media/<channel>/`` by its SHA-256; what the console needs of it."""
+    digest = hashlib.sha256(data).hexdigest()
+    extension = {"audio/ogg": ".ogg", "audio/webm": ".webm", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
+                 "audio/wav": ".wav"}.get(mime_type.split(";")[0].strip().lower(), ".audio")
+    folder = frontdesk.settings.home / "media" / channel
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}{extension}"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return {"kind": "audio", "mime_type": mime_type, "sha256": digest, "size": len(data), "path": str(path)}
+
+
+def voice_payload(media: dict[str, Any] | None, heard: Heard) -> dict[str, Any]:
+    """Kept with the customer's message: the recording and what was heard in it."""
+    voice: dict[str, Any] = {"media": media or {}, "transcript": heard.question, "language": heard.language,
+                             "unsure": heard.unsure}
+    if heard.transcript is not None:
+        voice.update(confidence=round(heard.transcript.confidence, 3), seconds=round(heard.transcript.duration, 2),
+                     language_probability=round(heard.transcript.language_probability, 3))
+    if heard.error:
+        voice["error"] = heard.error
+    return {"voice": voice}
+
+
+def wants_speech(agent: Agent, customer_spoke: bool) -> bool:
+    return agent.voice_replies == "always" or (agent.voice_replies == "spoken" and customer_spoke)
+
+
+def speak_reply(frontdesk: Frontdesk, text: str, language: str, fmt: str = "opus") -> SpokenAnswer | None:
+    """The reply spoken, or None (logged) when no voice could say it: the text goes out regardless."""
+    try:
+        return frontdesk.voice.speak(text, language, fmt)
+    except FrontdeskError as exc:
+        log.warning("the spoken reply failed; the text goes out alone", language=language, error=str(exc))
+        return None
+
+
+def recording_path(payload: dict[str, Any]) -> Path | None:
+    path = ((payload.get("voice") or {}).get("media") or {}).get("path")
+    return Path(path) if path else None
+
+
+def conversation_language(frontdesk: Frontdesk, conversation_id: int, default: str = "en") -> str:
+    """The language of the conversation's latest answer, else ``default``: the fallback for a recording."""
+    for message in reversed(frontdesk.store.recent_messages(conversation_id, 10)):
+        if message.payload.get("language"):
+            return str(message.payload["language"])
+    return default
+
+
+def answer_recording(frontdesk: Frontdesk, agent: Agent, conversation_id: int, data: bytes, mime_type: str, *,
+                     channel: str, fmt: str = "opus", progress: Progress | None = None) -> Iterator[tuple[str, Any]]:
+    """A recording answered like a typed question: ``("heard", Heard)``, then what
+    :meth:`Frontdesk.chat` yields (or ``("done", Answer)`` holding the please-type reply), then
+    ``("speech", SpokenAnswer)`` when the agent speaks its answers."""
+    media = keep_recording(frontdesk, data, mime_type, channel)
+    heard = hear(frontdesk, data, fallback_language=conversation_language(frontdesk, conversation_id),
+                 progress=progress)
+    yield "heard", heard
+    payload = voice_payload(media, heard)
+    answer: Answer | None = None
+    if heard.reply is not None:
+        frontdesk.store.add_message(conversation_id, "user", "[voice message]", payload)
+        frontdesk.store.add_message(conversation_id, "assistant", heard.reply,
+                                    {"grounded": True, "handoff": False, "language": heard.language})
+        answer = Answer(answer=heard.reply, citations=[], products=[], grounded=True, handoff=False,
+                        language=heard.language, mode="voice", model="none", conversation_id=conversation_id)
+        yield "done", answer
+    else:
+        for kind, value in frontdesk.chat(agent, conversation_id, heard.question, payload=payload):
+            if kind == "done":
+                answer = value
+            yield kind, value
+    if answer is not None and wants_speech(agent, customer_spoke=True):
+        said = " ".join(p for p in (heard.prefix(), answer.answer) if p)
+        spoken = speak_reply(frontdesk, said, answer.language, fmt)
+        if spoken is not None:
+            yield "speech", spoken
