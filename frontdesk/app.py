@@ -9,7 +9,7 @@ import functools
 import hashlib
 import re
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +19,10 @@ from .answer import Answer, Responder
 from .channels import Channels
 from .config import Settings
 from .domain import Agent, ApiKey, Conversation, Hit, Source, SourceKind, SyncSummary, User, utcnow
-from .embed import EMBEDDERS
+from .embed import Embedder, get_embedder, known_embedders
 from .errors import InvalidInput, NotFound, UserError
 from .ingest.pipeline import Ingestor, Progress
-from .llm import get_fast_model, get_model
+from .llm import ChatModel, get_fast_model, get_model
 from .llm.remote import request_id
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
@@ -34,10 +34,17 @@ if TYPE_CHECKING:
 
 
 class Frontdesk:
-    def __init__(self, settings: Settings, store: SQLiteStore | None = None) -> None:
+    """``store``, ``model`` and ``embedders`` replace what ``settings`` would choose: a store already
+    open, the chat model that phrases every answer (no fast model beside it), embedders by their
+    names (consulted before the packaged ones). Tests pass the doubles of :mod:`frontdesk.testing`."""
+
+    def __init__(self, settings: Settings, store: SQLiteStore | None = None, *, model: ChatModel | None = None,
+                 embedders: Iterable[Embedder] = ()) -> None:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
-        self.search_engine = SearchEngine.for_settings(self.store, settings)
+        self._model = model
+        self._embedders = {embedder.name: embedder for embedder in embedders}
+        self.search_engine = SearchEngine.for_settings(self.store, settings, self.embedder)
         self._responders: dict[str | None, Responder] = {}
         self._channels: Channels | None = None
         self._planner: ProcessPlanner | None = None
@@ -90,12 +97,17 @@ class Frontdesk:
     def voice(self, voice: Voice) -> None:
         self._voice = voice
 
+    def embedder(self, name: str) -> Embedder:
+        """The embedder called ``name``: one handed to this instance, else the shared packaged one."""
+        return self._embedders.get(name) or get_embedder(name)
+
     # agents
     def create_agent(self, name: str, *, persona: str = "", instructions: str = "",
                      embedder: str | None = None) -> Agent:
         embedder = embedder or self.settings.embedder
-        if embedder not in EMBEDDERS:
-            raise InvalidInput(f"unknown embedder {embedder!r}; choose one of: {', '.join(EMBEDDERS)}")
+        names = (*known_embedders(), *self._embedders)
+        if embedder not in names:
+            raise InvalidInput(f"unknown embedder {embedder!r}; choose one of: {', '.join(dict.fromkeys(names))}")
         return self.store.create_agent(name, persona=persona, instructions=instructions, embedder=embedder)
 
     def agent(self, name: str) -> Agent:
@@ -108,7 +120,7 @@ class Frontdesk:
 
     # sources
     def ingestor(self, progress: Progress | None = None) -> Ingestor:
-        return Ingestor(self.store, self.settings, progress)
+        return Ingestor(self.store, self.settings, progress, embedders=self.embedder)
 
     def add_source(self, agent_name: str, location: str, *, kind: SourceKind | None = None,
                    options: dict[str, Any] | None = None, sync_interval: int | None = None,
@@ -157,9 +169,12 @@ class Frontdesk:
         """The responder for ``model``, loading models once. By default the configured model with
         the fast model beside it for plain questions; a model asked for by name phrases everything."""
         if model not in self._responders:
-            fast = get_fast_model(self.settings) if model is None else None
-            responder = Responder(self.store, self.search_engine, self.settings,
-                                  get_model(self.settings, model or self.settings.model), fast_model=fast)
+            if model is None and self._model is not None:
+                chat_model, fast = self._model, None
+            else:
+                fast = get_fast_model(self.settings) if model is None else None
+                chat_model = get_model(self.settings, model or self.settings.model)
+            responder = Responder(self.store, self.search_engine, self.settings, chat_model, fast_model=fast)
             responder.planner = self._planner
             self._responders[model] = responder
         return self._responders[model]

@@ -131,55 +131,10 @@ def test_persona_and_instructions_reach_the_prompt(sample: Frontdesk, home: Path
     assert "Ahoy, a pirate barista." in system and "customer service rules" in system
 
 
-class ScriptedModel:
-    """A model that writes what it is told to: a stand-in for a model that makes things up,
-    which a real model cannot be made to do on demand."""
-
-    name = "scripted"
-
-    def __init__(self, reply: str) -> None:
-        self.reply = reply
-
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
-        yield from self.reply.split(" ")[:1]
-        for word in self.reply.split(" ")[1:]:
-            yield " " + word
-
-
-@pytest.mark.parametrize(("question", "lie", "truth"), [
-    ("How much does shipping within Germany cost?", "Shipping within Germany costs 2.50 EUR.", "4.90"),
-    ("Are you open on 25 December?", "Yes, we are open on 25 December.", "closed"),
-    ("Is everything in your shop free?", "Yes, everything in our shop is free.", None),
-])
-def test_a_lying_model_never_reaches_the_customer(sample: Frontdesk, question: str, lie: str, truth: str | None) -> None:
-    from frontdesk.answer import Responder
-
-    responder = Responder(sample.store, sample.search_engine, sample.settings, ScriptedModel(lie))
-    answer = responder.answer(sample.agent(AGENT), question)
-    assert lie not in answer.answer and answer.problems
-    if truth is None:
-        assert answer.grounded is False and answer.handoff is True
-    else:
-        assert answer.mode == "evidence" and truth in answer.answer
-
-
-def test_plain_questions_go_to_the_fast_model_and_the_rest_to_the_default(sample: Frontdesk) -> None:
-    from frontdesk.answer import Responder
-
+def test_the_default_model_has_the_fast_model_beside_it(sample: Frontdesk) -> None:
     default = sample.responder()
     assert default.model.name == "qwen2.5-1.5b" and default.fast_model is not None
     assert default.fast_model.name == "qwen2.5-0.5b"
-    big, fast = ScriptedModel("Gift vouchers are valid for 3 years."), ScriptedModel("Gift vouchers are valid for 3 years.")
-    big.name, fast.name = "big", "fast"
-    responder = Responder(sample.store, sample.search_engine, sample.settings, big, fast_model=fast)
-    agent = sample.agent(AGENT)
-    assert responder.answer(agent, "How long are gift vouchers valid?").model == "fast"
-    # a German question over English pages, a date to reason about, a follow-up: the default model
-    assert responder.answer(agent, "Wie lange sind Gutscheine gültig?").model == "big"
-    assert responder.answer(agent, "When is the next barista course?").model == "big"
-    conversation = sample.start_conversation(AGENT)
-    responder.answer(agent, "How much is the Ethiopia Yirgacheffe 250 g?", conversation_id=conversation)
-    assert responder.answer(agent, "and in 1 kg?", conversation_id=conversation).model == "big"
     # asked for by name, a model phrases everything
     assert sample.responder("qwen2.5-1.5b").fast_model is None
 
@@ -200,34 +155,3 @@ def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path, mon
     # auto without the 0.5B's packages: the default model phrases everything
     monkeypatch.setattr(frontdesk.llm, "installed", lambda model: False)
     assert get_fast_model(settings) is None
-
-
-def test_a_decline_by_the_fast_model_goes_to_the_default_model(sample: Frontdesk) -> None:
-    from frontdesk.answer import Responder
-
-    agent = sample.agent(AGENT)
-    big, fast = ScriptedModel("Yes, you can pay with PayPal."), ScriptedModel("NO_ANSWER")
-    big.name, fast.name = "big", "fast"
-    responder = Responder(sample.store, sample.search_engine, sample.settings, big, fast_model=fast)
-    # the evidence alone would not do (it covers half the question): the default model is asked
-    answer = responder.answer(agent, "Can I pay with PayPal?")
-    assert answer.model == "big" and answer.mode == "model" and answer.grounded
-    assert answer.answer.startswith("Yes, you can pay with PayPal.")
-    # strong evidence: the fast model's decline is answered from the evidence, without a second model
-    answer = responder.answer(agent, "How long are gift vouchers valid?")
-    assert answer.model == "fast" and answer.mode == "evidence" and "3 years" in answer.answer
-
-
-def test_an_answer_from_the_evidence_cites_what_it_quotes(sample: Frontdesk) -> None:
-    from frontdesk.answer import Responder
-
-    agent = sample.agent(AGENT)
-    responder = Responder(sample.store, sample.search_engine, sample.settings, ScriptedModel("NO_ANSWER"))
-    # shopping by price: the product card is the answer, not a passage that mentions espresso machines
-    answer = responder.answer(agent, "Do you have an espresso machine under 500 euros?")
-    assert answer.mode == "evidence" and answer.answer.startswith("Lelit Anna")
-    assert [c["kind"] for c in answer.citations] == ["product"] and answer.products[0]["id"] == "EQ-LELIT-ANNA"
-    # a passage quoted: that passage is the one citation
-    answer = responder.answer(agent, "Are you open on 25 December?")
-    assert answer.mode == "evidence" and "closed on public holidays" in answer.answer
-    assert len(answer.citations) == 1 and "opening-hours" in answer.citations[0]["url"]

@@ -29,7 +29,6 @@ import numpy as np
 
 from ..config import Settings
 from ..domain import Agent, StoredItem, product_fields, utcnow
-from ..embed import get_embedder
 from ..errors import InvalidInput
 from ..llm import ChatModel
 from ..search.engine import SearchEngine
@@ -427,7 +426,7 @@ class Responder:
 
     def _sentence_vectors(self, embedder: str) -> SentenceVectors:
         if embedder not in self._vectors:
-            self._vectors[embedder] = SentenceVectors(get_embedder(embedder))
+            self._vectors[embedder] = SentenceVectors(self.engine.embedders(embedder))
         return self._vectors[embedder]
 
     # -- phrasing -----------------------------------------------------------------------------

@@ -26,9 +26,15 @@ def get_embedder(name: str) -> Embedder:
 
 
 def register_embedder(embedder: Embedder) -> None:
-    """Make an embedder available by its name (tests and plug-ins)."""
+    """Make an embedder available by its name to the whole process (tests and plug-ins)."""
     with _lock:
         _instances[embedder.name] = embedder
+
+
+def known_embedders() -> tuple[str, ...]:
+    """The names an agent may choose: the packaged embedders and any registered one."""
+    with _lock:
+        return tuple(dict.fromkeys([*EMBEDDERS, *_instances]))
 
 
 def _create(name: str) -> Embedder:
@@ -43,4 +49,4 @@ def _create(name: str) -> Embedder:
     raise InvalidInput(f"unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}")
 
 
-__all__ = ["EMBEDDERS", "Embedder", "get_embedder", "normalise", "register_embedder"]
+__all__ = ["EMBEDDERS", "Embedder", "get_embedder", "known_embedders", "normalise", "register_embedder"]

@@ -16,22 +16,26 @@ request_id: ContextVar[str | None] = ContextVar("frontdesk_request_id", default=
 
 
 class OpenAICompatibleModel:
-    def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 120.0) -> None:
+    """``http``: the HTTP client to send with (for instance one with an ``httpx.MockTransport`` in a
+    test; its base URL is not used: requests go to ``base_url``); by default the model makes its own."""
+
+    def __init__(self, base_url: str, model: str, *, api_key: str = "", timeout: float = 120.0,
+                 http: httpx.Client | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = model
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         # one connection per answer in flight: the server streams many at once (FRONTDESK_MAX_STREAMS)
-        self._client = httpx.Client(base_url=self.base_url, headers=headers,
-                                    timeout=httpx.Timeout(timeout, connect=10.0),
-                                    limits=httpx.Limits(max_connections=1024, max_keepalive_connections=64))
+        self._client = http or httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0),
+                                            limits=httpx.Limits(max_connections=1024, max_keepalive_connections=64))
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
                 "temperature": temperature, "stream": True}
         try:
             rid = request_id.get()
-            headers = {"X-Request-Id": rid} if rid else None
-            with self._client.stream("POST", "/chat/completions", json=body, headers=headers) as response:
+            headers = {**self._headers, "X-Request-Id": rid} if rid else self._headers
+            with self._client.stream("POST", f"{self.base_url}/chat/completions", json=body,
+                                     headers=headers) as response:
                 if response.status_code >= 400:
                     response.read()
                     raise InfrastructureError(

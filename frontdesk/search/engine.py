@@ -42,9 +42,10 @@ class SearchEngine:
         self.indexes = IndexCache(store, index_dir, store_identity)
 
     @classmethod
-    def for_settings(cls, store: KnowledgeStore, settings: Settings) -> SearchEngine:
+    def for_settings(cls, store: KnowledgeStore, settings: Settings,
+                     embedders: Callable[[str], Embedder] = get_embedder) -> SearchEngine:
         """The engine of a process with these settings: indexes kept under ``<home>/index``."""
-        return cls(store, index_dir=settings.home / "index", store_identity=settings.resolved_database_url)
+        return cls(store, embedders, index_dir=settings.home / "index", store_identity=settings.resolved_database_url)
 
     def view(self, agent: Agent) -> AgentIndex:
         """The agent's current index (built or loaded on first use after its knowledge changed)."""

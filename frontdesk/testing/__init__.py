@@ -1,6 +1,21 @@
 """Test doubles that ship with frontdesk, for its own tests and for yours (docs/testing.md).
 
-- :mod:`.graph`: :class:`~frontdesk.testing.graph.FakeGraph`, a local stand-in for Meta's Graph API.
-- :mod:`.echo`: :class:`~frontdesk.testing.echo.EchoUpstream`, an OpenAI-compatible server that
-  streams the prompt's evidence back at a fixed rate.
+- :class:`ScriptedModel`, :class:`FunctionModel` (:mod:`.models`): chat models that reply what
+  a test says, recording what they were asked.
+- :class:`HashEmbedder` (:mod:`.embed`): a deterministic embedder without a model.
+- :class:`FakeGraph` (:mod:`.graph`): a local stand-in for Meta's Graph API
+  (``python -m frontdesk.testing.graph``).
+- :class:`EchoUpstream` (:mod:`.echo`): an OpenAI-compatible server that streams the prompt's
+  evidence back at a fixed rate (``python -m frontdesk.testing.echo``).
+
+Pass them in: ``Frontdesk(settings, model=ScriptedModel(...), embedders=[HashEmbedder()])``;
+``GraphClient``/``Channels`` and ``OpenAICompatibleModel`` take an ``httpx.Client`` (``http=``),
+so ``httpx.MockTransport`` works too.
 """
+
+from .echo import EchoUpstream
+from .embed import HashEmbedder
+from .graph import FakeGraph
+from .models import CallInfo, FunctionModel, ScriptedModel
+
+__all__ = ["CallInfo", "EchoUpstream", "FakeGraph", "FunctionModel", "HashEmbedder", "ScriptedModel"]
