@@ -316,7 +316,13 @@ class Frontdesk:
         return self.store.create_user(name, auth.hash_password(_checked_password(password)))
 
     def set_password(self, name: str, password: str) -> None:
+        """A new password for ``name``; every session they had ends (a stolen cookie stops working)."""
         self.store.set_user_password(name, auth.hash_password(_checked_password(password)))
+        self.store.delete_user_sessions(self.store.get_user(name).id)
+
+    def delete_user(self, name: str) -> None:
+        """Remove console user ``name``; their sessions end with them."""
+        self.store.delete_user(name)
 
     def login(self, name: str, password: str, hours: int = 12) -> tuple[str, str] | None:
         """A new session token and its CSRF token, or None for a wrong name or password."""

@@ -472,7 +472,7 @@ def test_channels_commands(app: Frontdesk, tmp_path: Path) -> None:
     assert added.exit_code == 0 and "channel 1" in added.output
     assert "FRONTDESK_META_APP_SECRET" in added.output  # it says what is still to set
     again = run(cli, ["--home", home, "channels", "add", "shop", "whatsapp", m.PHONE_ID])
-    assert again.exit_code == 2 and f"whatsapp account {m.PHONE_ID} is already connected" in again.output
+    assert again.exit_code == 2 and f"whatsapp account {m.PHONE_ID} cannot be connected: it is already taken" in again.output
     phone = run(cli, ["--home", home, "channels", "add", "shop", "whatsapp", "+49 151 1234"])
     assert phone.exit_code == 2 and "not the phone number" in phone.output
     wrong = run(cli, ["--home", home, "channels", "add", "shop", "messenger", m.PAGE_ID, "--catalog-id", "1"])

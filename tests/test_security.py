@@ -319,3 +319,47 @@ def test_item10_every_error_on_v1_has_openais_shape(built_home: Path, tmp_path: 
             assert set(error) == {"message", "type", "param", "code"}
     finally:
         app.close()
+
+
+# -- 7. accounts -------------------------------------------------------------------------------------
+
+def _console_login(url: str, name: str, password: str, address: str = "127.0.0.1") -> httpx.Response:
+    return httpx.post(url + "/console/login", data={"name": name, "password": password},
+                      headers={"X-Forwarded-For": address})
+
+
+def test_item7_a_new_password_or_a_removed_user_ends_their_sessions(served: Served) -> None:
+    from click.testing import CliRunner
+
+    from frontdesk.cli.main import cli
+
+    served.app.create_user("bea", "first password here")
+    cookie = _console_login(served.url, "bea", "first password here").cookies
+    assert httpx.get(served.url + "/console/", cookies=cookie).status_code == 200
+    served.app.set_password("bea", "second password here")
+    assert httpx.get(served.url + "/console/", cookies=cookie).status_code == 303  # back to the login page
+    cookie = _console_login(served.url, "bea", "second password here").cookies
+    assert httpx.get(served.url + "/console/", cookies=cookie).status_code == 200
+    result = CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "users", "delete", "bea"])
+    assert result.exit_code == 0, result.output
+    assert httpx.get(served.url + "/console/", cookies=cookie).status_code == 303
+    assert _console_login(served.url, "bea", "second password here").status_code == 401
+    assert CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "users", "delete", "bea"]).exit_code == 2
+
+
+def test_item7_logins_are_throttled_per_account_as_well_as_per_address(served: Served) -> None:
+    served.app.create_user("cem", "the right password")
+    statuses = [_console_login(served.url, "cem", "a guess", address=f"203.0.113.{i}").status_code for i in range(14)]
+    assert statuses[0] == 401 and 429 in statuses  # fourteen addresses, one account
+    assert _console_login(served.url, "cem", "the right password", address="203.0.113.99").status_code == 429
+    assert _console_login(served.url, "nobody-else", "x", address="203.0.113.98").status_code == 401  # others unaffected
+
+
+def test_item7_only_an_unscoped_key_connects_a_channel_and_the_409_names_no_tenant(served: Served) -> None:
+    scoped, _ = served.app.create_api_key("other")
+    body = {"platform": "whatsapp", "account_id": "1065403522"}
+    refused = httpx.post(f"{served.url}/api/agents/other/channels", json=body, headers={"Authorization": f"Bearer {scoped}"})
+    assert refused.status_code == 403
+    assert served.http.post(f"/api/agents/{AGENT}/channels", json=body).status_code == 201
+    taken = served.http.post("/api/agents/other/channels", json=body)
+    assert taken.status_code == 409 and AGENT not in taken.text

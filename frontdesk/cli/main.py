@@ -534,6 +534,16 @@ def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
     click.echo(f"changed the password of {name}")
 
 
+@users.command("delete")
+@click.argument("name")
+@click.pass_context
+@handled
+def users_delete(ctx: click.Context, name: str) -> None:
+    """Remove console user NAME; their sessions end at once."""
+    _app(ctx).delete_user(name)
+    click.echo(f"removed user {name} and ended their sessions")
+
+
 @users.command("list")
 @click.pass_context
 @handled

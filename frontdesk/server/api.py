@@ -346,6 +346,9 @@ def list_channels(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
 @router.post("/agents/{name}/channels", status_code=201, summary="Connect a WhatsApp number, page or Instagram account")
 def connect_channel(name: str, body: ChannelIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
+    if key.agent_id is not None:  # which agent a platform account's messages reach is the operator's choice
+        raise HTTPException(403, "this API key is limited to one agent; connecting a messaging account needs a key "
+                                 "made without --agent (the account's messages would reach this agent)")
     channel = svc.frontdesk.channels.connect(agent.name, body.platform, body.account_id, catalog_id=body.catalog_id,
                                              handover_app_id=body.handover_app_id, label=body.label)
     return channel_json(channel, agent.name)

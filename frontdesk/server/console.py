@@ -35,6 +35,7 @@ COOKIE = "frontdesk_session"
 _templates = Environment(loader=PackageLoader("frontdesk.server", "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 _logins = RateLimiter(per_minute=10)
+_account_logins = RateLimiter(per_minute=5, burst=10)
 
 
 class Session:
@@ -81,7 +82,8 @@ def login_form(request: Request, next: str = "/console/") -> HTMLResponse:
 def login(request: Request, svc: Svc, name: Annotated[str, Form(max_length=100)],
           password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form(max_length=500)] = "/console/") -> Response:
     visitor = request.client.host if request.client else "unknown"
-    if _logins.allow(visitor):
+    # per address and per account: many addresses guessing one account's password are slowed too
+    if _logins.allow(visitor) or _account_logins.allow(name.strip().lower()):
         return page("login.html", request, None, status_code=429, next=_local(next), error="Too many attempts; wait a minute.")
     tokens = svc.frontdesk.login(name, password)
     if tokens is None:

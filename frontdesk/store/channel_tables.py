@@ -47,7 +47,7 @@ class ChannelTables:
                     (agent_id, platform, account_id, catalog_id, handover_app_id, label, _ts(utcnow())))
                 channel_id = int(cursor.lastrowid or 0)
         except sqlite3.IntegrityError:
-            raise AlreadyExists(f"{platform} account {account_id} is already connected to an agent") from None
+            raise AlreadyExists(f"{platform} account {account_id} cannot be connected: it is already taken") from None
         return self.get_channel(channel_id)
 
     def get_channel(self, channel_id: int) -> Channel:

@@ -260,6 +260,18 @@ class SQLiteStore(ChannelTables, EvalTables, CharacterTables):
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE hash = ?", (session_hash,))
 
+    def delete_user_sessions(self, user_id: int) -> int:
+        """End every session of a user (a new password, a removed user); how many there were."""
+        with self._tx() as db:
+            return db.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,)).rowcount
+
+    def delete_user(self, name: str) -> None:
+        """Remove a console user and, with them, their sessions."""
+        user = self.get_user(name)
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+            db.execute("DELETE FROM users WHERE id = ?", (user.id,))
+
     # -- agents -----------------------------------------------------------------------------
 
     @staticmethod
