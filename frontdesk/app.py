@@ -72,7 +72,9 @@ class Frontdesk:
     def channels(self) -> Channels:
         """WhatsApp, Messenger and Instagram: connected accounts, webhooks, replies (created on first use)."""
         if self._channels is None:
-            self._channels = Channels(self.store, self.settings, self.chat)
+            from .voice.turn import ChannelVoice
+
+            self._channels = Channels(self.store, self.settings, self.chat, voice=ChannelVoice(self))
         return self._channels
 
     @property

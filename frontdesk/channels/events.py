@@ -9,26 +9,53 @@ marked read, answered through the agent (:meth:`frontdesk.app.Frontdesk.chat`, p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..answer import Answer, phrases
 from ..domain import Agent, Channel, ChannelEvent, Conversation, product_fields, utcnow
 from ..store import SQLiteStore
+from . import outbound as out
 from .media import MediaKeeper
 from .outbox import Outbox
 from .platforms import HUMAN, PRODUCT, Body, price_line, rules_for
 from .window import check_window
 
-#: How the agent answers one customer message: ``Frontdesk.chat`` (it honours the handoff state).
-Chat = Callable[[Agent, int, str], Iterator[tuple[str, Any]]]
+if TYPE_CHECKING:
+    from ..voice.turn import Heard
+
+#: How the agent answers one customer message: ``Frontdesk.chat`` (it honours the handoff state);
+#: ``payload=`` is kept with the customer's message (a voice note's recording and transcript).
+Chat = Callable[..., Iterator[tuple[str, Any]]]
+
+
+class Voice(Protocol):
+    """Voice notes for the channels (:class:`frontdesk.voice.turn.ChannelVoice`)."""
+
+    def seconds(self, data: bytes) -> float: ...
+    def hear(self, data: bytes, fallback_language: str) -> Heard: ...
+    def speak(self, text: str, language: str) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class SpeakLater:
+    """An answer to speak once its text has gone out (so the text never waits for the voice)."""
+
+    agent: Agent
+    to: str
+    text: str
+    language: str
 
 
 class EventProcessor:
-    def __init__(self, store: SQLiteStore, chat: Chat, outbox: Outbox, media: MediaKeeper) -> None:
+    def __init__(self, store: SQLiteStore, chat: Chat, outbox: Outbox, media: MediaKeeper,
+                 voice: Voice | None = None) -> None:
         self.store = store
         self.chat = chat
         self.outbox = outbox
         self.media = media
+        self.voice = voice
 
     def process(self, event: ChannelEvent) -> tuple[str, int | None]:
         """Handle ``event``: its final state (done, held, skipped) and its conversation."""
@@ -54,8 +81,13 @@ class EventProcessor:
         check_window(self.store, channel, conversation, human=False)
         rules = rules_for(channel.platform)
         self.outbox.queue(channel, conversation, f"seen:{event.id}", rules.seen(event), send_now=True, quiet=True)
-        replies = self._reply(channel, conversation, event)
+        replies, later = self._reply(channel, conversation, event)
         self.outbox.queue(channel, conversation, f"reply:{event.id}", replies, send_now=True)
+        if later is not None and self.voice is not None:
+            spoken = self.voice.speak(later.text, later.language)
+            if spoken is not None:  # a voice that failed costs the spoken copy only (logged)
+                self.outbox.queue(channel, conversation, f"reply:{event.id}:voice",
+                                  [out.wa_audio_upload(later.to, str(spoken))], send_now=True)
         return "done", conversation.id
 
     def _conversation(self, channel: Channel, sender: str) -> Conversation:
@@ -79,8 +111,9 @@ class EventProcessor:
                                {"channel_event": event.id, "handover": event.payload.get("raw", {})})
         return "done"
 
-    def _reply(self, channel: Channel, conversation: Conversation, event: ChannelEvent) -> list[Body]:
-        """The Graph API request bodies that answer ``event``, in order."""
+    def _reply(self, channel: Channel, conversation: Conversation,
+               event: ChannelEvent) -> tuple[list[Body], SpeakLater | None]:
+        """The Graph API request bodies that answer ``event``, in order, and the answer to speak after them."""
         rules = rules_for(channel.platform)
         agent = self.store.get_agent_by_id(channel.agent_id)
         reply_id = str(event.payload.get("reply_id") or "")
@@ -92,14 +125,17 @@ class EventProcessor:
             text = phrases.person_will_reply(language)
             self.store.add_message(conversation.id, "assistant", text, {"handoff": True, "grounded": True})
             return [*rules.text(to, text),
-                    *rules.handover(channel, to, "pass_thread_control", "customer asked for a person")]
+                    *rules.handover(channel, to, "pass_thread_control", "customer asked for a person")], None
         if event.kind == "order":
-            return self._order(channel, agent.id, conversation, event)
+            return self._order(channel, agent.id, conversation, event), None
         question = str(event.payload.get("text") or "").strip()
         if reply_id.startswith(PRODUCT):
             product = self.store.products_by_key(agent.id, [reply_id.removeprefix(PRODUCT)])
             question = next((p.title for p in product.values()), question)
         media = self.media.keep(channel, event) if event.kind == "media" else []
+        recording = next((m for m in media if _is_audio(m)), None)
+        if not question and recording is not None and self.voice is not None:
+            return self._voice_note(channel, conversation, event, agent, recording, media)
         if not question:
             language = self._language(conversation)
             kind = media[0]["kind"] if media else "file"
@@ -107,20 +143,63 @@ class EventProcessor:
                                    {"channel_event": event.id, "media": media})
             text = phrases.media_received(language, kind)
             self.store.add_message(conversation.id, "assistant", text, {"grounded": True, "handoff": False})
-            return rules.text(to, text)
+            return rules.text(to, text), None
         answer: Answer | None = None
         for kind, value in self.chat(agent, conversation.id, question):
             if kind == "done":
                 answer = value
             elif kind == "held":
-                return []
+                return [], None
         assert answer is not None
-        return self._answer(channel, to, answer)
+        return self._answer(channel, to, answer), self._speak_later(channel, agent, to, answer, "", spoke=False)
 
-    def _answer(self, channel: Channel, to: str, answer: Answer) -> list[Body]:
+    def _voice_note(self, channel: Channel, conversation: Conversation, event: ChannelEvent, agent: Agent,
+                    recording: dict[str, Any], media: list[dict[str, Any]]) -> tuple[list[Body], SpeakLater | None]:
+        """A voice note answered like a typed question; the transcript is kept beside the recording."""
+        from ..voice import replies as voice_replies
+        from ..voice.turn import LONG_NOTE_SECONDS, voice_payload
+
+        assert self.voice is not None
+        rules = rules_for(channel.platform)
+        to = str(event.sender)
+        language = self._language(conversation)
+        data = Path(recording["path"]).read_bytes()
+        seconds = self.voice.seconds(data)
+        if seconds > LONG_NOTE_SECONDS:  # a long note: say it is being listened to before the answer
+            self.outbox.queue(channel, conversation, f"listening:{event.id}",
+                              rules.text(to, voice_replies.listening(language, seconds)), send_now=True, quiet=True)
+        heard = self.voice.hear(data, language)
+        payload = {"channel_event": event.id, "media": media, **voice_payload(recording, heard)}
+        if heard.reply is not None:  # not audio, no speech, too long: ask to type; nothing else is lost
+            self.store.add_message(conversation.id, "user", customer_text(event), payload)
+            self.store.add_message(conversation.id, "assistant", heard.reply,
+                                   {"grounded": True, "handoff": False, "language": heard.language})
+            return rules.text(to, heard.reply), None
+        answer: Answer | None = None
+        for kind, value in self.chat(agent, conversation.id, heard.question, payload=payload):
+            if kind == "done":
+                answer = value
+            elif kind == "held":
+                return [], None
+        assert answer is not None
+        prefix = heard.prefix()
+        return (self._answer(channel, to, answer, prefix),
+                self._speak_later(channel, agent, to, answer, prefix, spoke=True))
+
+    def _speak_later(self, channel: Channel, agent: Agent, to: str, answer: Answer, prefix: str, *,
+                     spoke: bool) -> SpeakLater | None:
+        from ..voice.turn import wants_speech
+
+        if self.voice is None or channel.platform != "whatsapp" or not wants_speech(agent, spoke):
+            return None
+        return SpeakLater(agent, to, " ".join(p for p in (prefix, answer.answer.strip()) if p), answer.language)
+
+    def _answer(self, channel: Channel, to: str, answer: Answer, prefix: str = "") -> list[Body]:
         rules = rules_for(channel.platform)
         language = answer.language
         text = answer.answer.strip()
+        if prefix:  # "You asked about: …" when the transcript may be wrong
+            text = f"{prefix}\n\n{text}"
         if answer.citations:
             lines = [f"{c['title']} ({phrases.as_of(language)} {c['as_of']})" + (f": {c['url']}" if c.get("url") else "")
                      for c in answer.citations[:3]]
@@ -153,6 +232,10 @@ class EventProcessor:
             if message.payload.get("language"):
                 return str(message.payload["language"])
         return "en"
+
+
+def _is_audio(media: dict[str, Any]) -> bool:
+    return media.get("kind") in ("audio", "voice") or str(media.get("mime_type", "")).startswith("audio/")
 
 
 def customer_text(event: ChannelEvent) -> str:

@@ -48,6 +48,19 @@ class GraphClient:
             data = {}
         return data if isinstance(data, dict) else {}
 
+    def upload(self, account_id: str, data: bytes, mime_type: str, filename: str, token: str) -> str:
+        """Upload a file for a WhatsApp media message (``POST /{phone-number-id}/media``); its media id."""
+        response = self._request("POST", f"{self.base_url}/{account_id}/media", token,
+                                 data={"messaging_product": "whatsapp", "type": mime_type},
+                                 files={"file": (filename, data, mime_type)})
+        try:
+            media_id = response.json().get("id")
+        except (ValueError, AttributeError):
+            media_id = None
+        if not media_id:
+            raise GraphError(f"media upload to {account_id}: the Graph API gave no media id")
+        return str(media_id)
+
     def media(self, media_id: str, token: str) -> tuple[bytes, str]:
         """A WhatsApp media object: its URL from ``GET /{media-id}``, then the bytes (same token)."""
         info = self._request("GET", f"{self.base_url}/{media_id}", token).json()

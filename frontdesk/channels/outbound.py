@@ -52,6 +52,12 @@ def wa_text(to: str, body: str) -> dict[str, Any]:
     return _whatsapp(to, "text", {"preview_url": False, "body": body[:WHATSAPP_TEXT]})
 
 
+def wa_audio_upload(to: str, path: str, mime_type: str = "audio/ogg") -> dict[str, Any]:
+    """An audio message whose file is uploaded (``POST /{phone-number-id}/media``) when it is sent:
+    the outbox replaces ``_upload`` with the media id. OGG/Opus plays as a voice message."""
+    return {**_whatsapp(to, "audio", {}), "_upload": {"path": path, "mime_type": mime_type}}
+
+
 def wa_buttons(to: str, body: str, buttons: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Reply buttons: at most 3, titles of at most 20 characters, ids unique."""
     return _whatsapp(to, "interactive", {

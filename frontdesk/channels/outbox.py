@@ -8,6 +8,7 @@ thread claims and sends them (the Graph client retries 429 and 5xx with backoff)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from ..domain import Channel, ChannelEvent, Conversation, OutboxItem
@@ -57,7 +58,9 @@ class Outbox:
     def send(self, send: OutboxItem, raise_errors: bool = False) -> None:
         channel = self.store.get_channel(send.channel_id)
         try:
-            response = self.link.graph.post(send.path, send.body, self.link.secrets.token_for(channel.account_id))
+            token = self.link.secrets.token_for(channel.account_id)
+            body = self._uploaded(channel.account_id, send.body, token)
+            response = self.link.graph.post(send.path, body, token)
         except (GraphError, UserError) as exc:
             error = self.link.secrets.redact(str(exc))
             self.store.finish_send(send.id, "failed", error=error)
@@ -69,6 +72,22 @@ class Outbox:
         platform_id = (messages[0].get("id") if messages and isinstance(messages[0], dict) else None) \
             or response.get("message_id")
         self.store.finish_send(send.id, "sent", platform_message_id=str(platform_id) if platform_id else None)
+
+
+    def _uploaded(self, account_id: str, body: dict[str, Any], token: str) -> dict[str, Any]:
+        """A body with ``_upload`` (a kept file for a WhatsApp media message) once the file is uploaded:
+        uploaded at each attempt (a media id lasts 30 days, the queued message once)."""
+        upload = body.get("_upload")
+        if not upload:
+            return body
+        path = Path(str(upload["path"]))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UserError(f"the file to send is gone: {path.name} ({exc.strerror})") from None
+        media_id = self.link.graph.upload(account_id, data, str(upload["mime_type"]), path.name, token)
+        kind = str(body["type"])
+        return {**{k: v for k, v in body.items() if k != "_upload"}, kind: {**body.get(kind, {}), "id": media_id}}
 
 
 def _kind(body: dict[str, Any], endpoint: str) -> str:

@@ -32,7 +32,7 @@ from ..config import Settings
 from ..errors import InvalidInput
 from ..store import SQLiteStore
 from .accounts import Accounts
-from .events import Chat, EventProcessor
+from .events import Chat, EventProcessor, Voice
 from .graph import GraphClient
 from .inbound import parse_delivery, signature_matches
 from .link import MetaLink
@@ -46,16 +46,19 @@ from .workers import Workers
 class Channels:
     """WhatsApp, Messenger and Instagram for one store. ``chat`` answers a customer message
     (:meth:`frontdesk.app.Frontdesk.chat`); ``http`` is the Graph API's HTTP client (tests pass one
-    with an ``httpx.MockTransport``; by default the Graph client makes its own)."""
+    with an ``httpx.MockTransport``; by default the Graph client makes its own); ``voice`` hears
+    voice notes and speaks answers (:class:`frontdesk.voice.turn.ChannelVoice`; without it a voice
+    note is acknowledged only)."""
 
-    def __init__(self, store: SQLiteStore, settings: Settings, chat: Chat, *, http: httpx.Client | None = None) -> None:
+    def __init__(self, store: SQLiteStore, settings: Settings, chat: Chat, *, http: httpx.Client | None = None,
+                 voice: Voice | None = None) -> None:
         self.store = store
         self.settings = settings
         self.link = MetaLink(settings, threading.Event(), http)
         self.accounts = Accounts(store)
         self.outbox = Outbox(store, self.link, lambda: self.workers.wake())
         self.media = MediaKeeper(store, self.link, settings.home)
-        self.processor = EventProcessor(store, chat, self.outbox, self.media)
+        self.processor = EventProcessor(store, chat, self.outbox, self.media, voice)
         self.workers = Workers(store, settings, self.link, self.processor, self.outbox)
         self.people = People(store, self.accounts, self.outbox)
         # the methods callers use, each where its concern lives

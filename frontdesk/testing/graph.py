@@ -8,6 +8,7 @@ without a Meta account: ``python -m frontdesk.testing.graph --port 8100``, then
   (``{"messages": [{"id": "wamid..."}]}``), or as Messenger does for Messenger bodies;
 - ``POST /{version}/{account}/pass_thread_control`` (take, release) answers ``{"success": true}``;
 - ``GET /{version}/{media-id}`` gives a download URL on this server; that URL serves the bytes;
+- ``POST /{version}/{account}/media`` (multipart) takes an upload and answers its media id;
 - every call needs ``Authorization: Bearer ...`` (401 in Graph's error shape otherwise);
 - :meth:`FakeGraph.fail` makes the next calls answer 429 or 5xx, to exercise retries.
 """
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -43,6 +45,8 @@ class FakeGraph:
     def __init__(self, media: dict[str, tuple[bytes, str]] | None = None) -> None:
         self.calls: list[Call] = []
         self.media = dict(media or {})
+        #: Files frontdesk uploaded (``POST /{account}/media``): media id -> (bytes, MIME type).
+        self.uploads: dict[str, tuple[bytes, str]] = {}
         self._failures: list[tuple[int, float | None]] = []
         self._random_failures = 0.0
         self._random = random.Random(0)
@@ -79,6 +83,8 @@ class FakeGraph:
 
     async def _api(self, request: Request) -> Response:
         body = None
+        if request.method == "POST" and request.url.path.endswith("/media"):
+            return await self._upload(request)
         if request.method == "POST":
             try:
                 body = await request.json()
@@ -133,6 +139,32 @@ class FakeGraph:
             return self._record(request, body, JSONResponse({"recipient_id": recipient}))
         return self._record(request, body, JSONResponse({"recipient_id": recipient,
                                                          "message_id": f"m_FAKE{next(self._ids):08d}"}))
+
+    async def _upload(self, request: Request) -> Response:
+        """``POST /{phone-number-id}/media`` (multipart: messaging_product, type, file): the media id.
+        The bytes are kept in :attr:`uploads` and served back like a customer's media."""
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return self._record(request, None, _error(401, "An access token is required to request this resource.", 104))
+        try:
+            async with request.form() as form:
+                upload = form.get("file")
+                fields = {"messaging_product": form.get("messaging_product"), "type": form.get("type")}
+                if fields["messaging_product"] != "whatsapp" or not isinstance(upload, UploadFile):
+                    return self._record(request, fields, _error(
+                        400, "(#100) messaging_product whatsapp and a file are required.", 100))
+                data = await upload.read()
+                filename = upload.filename
+                content_type = upload.content_type
+        except Exception:  # noqa: BLE001 - any unreadable form is Graph's error 100
+            return self._record(request, None, _error(400, "(#100) The parameter file is required.", 100))
+        media_id = f"upload-{next(self._ids):08d}"
+        mime = str(fields["type"] or content_type or "application/octet-stream")
+        with self._lock:
+            self.media[media_id] = (data, mime)
+            self.uploads[media_id] = (data, mime)
+        return self._record(request, {**fields, "filename": filename, "size": len(data)},
+                            JSONResponse({"id": media_id}))
 
     async def _download(self, request: Request) -> Response:
         media_id = request.path_params["media_id"]

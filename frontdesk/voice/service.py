@@ -63,6 +63,7 @@ class Voice:
         """The transcript of a recording; AudioUndecodable when it is not audio."""
         if len(data) > self.settings.max_file_bytes:
             raise InvalidInput(f"the recording is larger than {self.settings.max_file_mb} MB")
+        audio.decode(data, self.settings.voice_max_seconds)  # refuse what is not audio before loading a model
         return self.transcriber.transcribe(data, language=language, fallback_language=fallback_language,
                                            prompt=prompt, progress=progress)
 

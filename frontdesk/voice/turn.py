@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..answer import Answer
 from ..domain import Agent
-from ..errors import FrontdeskError
+from ..errors import FrontdeskError, NotFound
 from ..log import get_logger
 from . import replies
 from .base import AudioUndecodable, Progress, RecordingTooLong, Transcript
@@ -58,6 +58,9 @@ def hear(frontdesk: Frontdesk, data: bytes, *, fallback_language: str, progress:
         return Heard(None, replies.too_long(fallback_language, frontdesk.settings.voice_max_seconds / 60),
                      False, fallback_language, str(exc))
     except AudioUndecodable as exc:
+        return Heard(None, replies.please_type(fallback_language), False, fallback_language, str(exc))
+    except NotFound as exc:  # the speech model is not installed: the operator's to fix, the customer can type
+        log.error("a recording could not be transcribed", error=str(exc))
         return Heard(None, replies.please_type(fallback_language), False, fallback_language, str(exc))
     if not transcript.text.strip():
         return Heard(transcript, replies.nothing_heard(transcript.language), False, transcript.language,
@@ -146,3 +149,44 @@ def answer_recording(frontdesk: Frontdesk, agent: Agent, conversation_id: int, d
         spoken = speak_reply(frontdesk, said, answer.language, fmt)
         if spoken is not None:
             yield "speech", spoken
+
+
+#: A recording longer than this gets a "listening" message first (Whisper hears about 5 s of audio per CPU-second).
+LONG_NOTE_SECONDS = 60.0
+
+
+class ChannelVoice:
+    """What the messaging channels need of voice (:mod:`frontdesk.channels.events`), for one Frontdesk."""
+
+    def __init__(self, frontdesk: Frontdesk) -> None:
+        self.frontdesk = frontdesk
+
+    def seconds(self, data: bytes) -> float:
+        """How long a recording is (0 when it cannot be decoded: :meth:`hear` says why)."""
+        from .audio import duration
+
+        try:
+            return duration(data)
+        except FrontdeskError:
+            return 0.0
+
+    def hear(self, data: bytes, fallback_language: str) -> Heard:
+        def progress(done: float, total: float) -> None:
+            if total > LONG_NOTE_SECONDS:
+                log.info("transcribing a long voice note", heard_s=round(done, 1), total_s=round(total, 1))
+
+        return hear(self.frontdesk, data, fallback_language=fallback_language, progress=progress)
+
+    def speak(self, text: str, language: str) -> Path | None:
+        """``text`` spoken as OGG/Opus and kept under ``<home>/media/outbound/``; None when no voice could."""
+        spoken = speak_reply(self.frontdesk, text, language, "opus")
+        if spoken is None:
+            return None
+        folder = self.frontdesk.settings.home / "media" / "outbound"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(spoken.data).hexdigest()}.ogg"
+        if not path.exists():
+            partial = path.with_suffix(".part")
+            partial.write_bytes(spoken.data)
+            partial.replace(path)
+        return path
