@@ -62,8 +62,15 @@ class Settings:
     llm_threads: int = 0
     #: Context window of the in-process model, in tokens.
     llm_context: int = 4096
-    #: Seconds before a request to ``llm_base_url`` gives up.
+    #: Seconds before a request to ``llm_base_url`` gives up waiting for the next piece of the answer.
     llm_timeout: float = 120.0
+    #: Seconds to wait for a connection to ``llm_base_url``.
+    llm_connect_timeout: float = 10.0
+    #: Attempts for a request to ``llm_base_url`` that finds no server, or gets 429, 502, 503 or 504,
+    #: before the answer's first piece (backoff doubles from ``llm_backoff``; a Retry-After header wins).
+    llm_attempts: int = 3
+    #: First wait, in seconds, before asking ``llm_base_url`` again.
+    llm_backoff: float = 0.5
     #: Most tokens the model may write for one answer.
     max_answer_tokens: int = 200
     #: The business's time zone (IANA name), for "today", opening hours and dates in answers.

@@ -561,6 +561,7 @@ from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk ch
 from . import characters as _characters  # noqa: E402,F401  (registers `frontdesk characters`)
 from . import demo as _demo  # noqa: E402,F401  (registers `frontdesk demo`)
 from . import evaluation as _evaluation  # noqa: E402,F401  (registers `frontdesk eval`)
+from . import inference as _inference  # noqa: E402,F401  (registers `frontdesk models serve`)
 from . import voice as _voice  # noqa: E402,F401  (registers `frontdesk transcribe`, `speak`, `voice`)
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ def get_model(settings: Settings, name: str | None = None) -> ChatModel:
             from .remote import OpenAICompatibleModel
 
             model = OpenAICompatibleModel(settings.llm_base_url, name, api_key=settings.llm_api_key,
-                                          timeout=settings.llm_timeout)
+                                          timeout=settings.llm_timeout, connect_timeout=settings.llm_connect_timeout,
+                                          attempts=settings.llm_attempts, backoff=settings.llm_backoff)
         else:
             from .local import load_local
 
