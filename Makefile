@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check frontdesk tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 bench: $(STAMP)

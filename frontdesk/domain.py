@@ -22,10 +22,11 @@ def utcnow() -> datetime:
 
 def effective_price(fields: dict[str, Any], now: datetime) -> str | None:
     """The price a customer pays at ``now``: the sale price while its period runs (or if it has none)."""
-    sale = fields.get("sale_price")
+    sale: str | None = fields.get("sale_price")
     if sale is not None and _within(now, fields.get("sale_start"), fields.get("sale_end")):
         return sale
-    return fields.get("price")
+    price: str | None = fields.get("price")
+    return price
 
 
 def product_fields(fields: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 
-class KeyValueLogger(logging.LoggerAdapter):
+class KeyValueLogger(logging.LoggerAdapter[logging.Logger]):
     """Renders keyword arguments as ``key=value`` pairs after the event name."""
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
@@ -18,18 +18,18 @@ class KeyValueLogger(logging.LoggerAdapter):
                                        for k, v in fields.items())
         return msg, kwargs
 
-    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:
         if self.isEnabledFor(level):
             msg, kwargs = self.process(msg, kwargs)
             self.logger.log(level, msg, *args, **kwargs)
 
-    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def debug(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         self.log(logging.DEBUG, msg, *args, **kwargs)
 
-    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def info(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         self.log(logging.INFO, msg, *args, **kwargs)
 
-    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def warning(self, msg: Any, *args: Any, **kwargs: Any) -> None:
         self.log(logging.WARNING, msg, *args, **kwargs)
 
 

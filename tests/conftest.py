@@ -38,6 +38,15 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+@pytest.fixture(scope="session")
+def tau2_db() -> Path:
+    """The tau2 retail catalog from the shared data beside the repository; the test skips, saying
+    where it looked, on a clone without it."""
+    if not TAU2_DB.is_file():
+        pytest.skip(f"needs the tau2 retail catalog at {TAU2_DB} (../shared/data beside the repository)")
+    return TAU2_DB
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # the tests crawl LocalSite on 127.0.0.1: allowed explicitly (tests/test_security.py covers the default)

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +12,7 @@ from frontdesk.ingest.catalog import read_catalog
 from frontdesk.ingest.catalog.fields import normalise_availability, parse_price
 from frontdesk.ingest.resource import Resource
 
-from .conftest import SAMPLE, TAU2_DB
+from .conftest import SAMPLE
 
 
 def read(name: str, data: bytes | str, **options: str) -> tuple[list[Record], list[ItemError]]:
@@ -153,8 +154,8 @@ def test_shopify_current_csv_header_set() -> None:
     assert errors[0].where == "line 3" and "malformed price 'abc'" in errors[0].reason
 
 
-def test_tau2_nested_json_becomes_one_item_per_variant() -> None:
-    records, errors = read("db.json", TAU2_DB.read_bytes())
+def test_tau2_nested_json_becomes_one_item_per_variant(tau2_db: Path) -> None:
+    records, errors = read("db.json", tau2_db.read_bytes())
     assert not errors
     assert len(records) == 591
     shirt = {r.key: r for r in records}["9612497925"]

@@ -1,11 +1,13 @@
 """Hybrid search: documents and products, structured constraints, languages, isolation."""
 
+from pathlib import Path
+
 import pytest
 
 from frontdesk.app import Frontdesk
 from frontdesk.search.query import parse_constraints
 
-from .conftest import SAMPLE, TAU2_DB
+from .conftest import SAMPLE
 
 
 @pytest.fixture
@@ -17,9 +19,9 @@ def harbor(app: Frontdesk) -> Frontdesk:
 
 
 @pytest.fixture
-def retail(app: Frontdesk) -> Frontdesk:
+def retail(app: Frontdesk, tau2_db: Path) -> Frontdesk:
     app.create_agent("retail")
-    app.add_source("retail", str(TAU2_DB))
+    app.add_source("retail", str(tau2_db))
     return app
 
 

@@ -85,7 +85,8 @@ def _whatsapp_message(message: Any, account: str, channel: Channel | None,
     kind = WHATSAPP_KINDS.get(wa_type, "unknown")
     sender = str(message["from"])
     payload: dict[str, Any] = {"type": wa_type, "raw": message, "name": names.get(sender)}
-    body = message.get(wa_type) if isinstance(message.get(wa_type), dict) else {}
+    content = message.get(wa_type)
+    body: dict[str, Any] = content if isinstance(content, dict) else {}
     if wa_type == "text":
         payload["text"] = str(body.get("body", ""))
     elif wa_type == "interactive":

@@ -55,7 +55,7 @@ class PlatformRules(Protocol):
 
 
 class WhatsApp:
-    human_agent_tag = None
+    human_agent_tag: str | None = None
 
     def check_account(self, catalog_id: str | None, handover_app_id: str | None) -> None:
         if handover_app_id:
@@ -102,7 +102,7 @@ class WhatsApp:
 class Messenger:
     """Messenger and Instagram messaging: the Messenger Platform's send API."""
 
-    human_agent_tag = "HUMAN_AGENT"
+    human_agent_tag: str | None = "HUMAN_AGENT"
 
     def check_account(self, catalog_id: str | None, handover_app_id: str | None) -> None:
         if catalog_id:

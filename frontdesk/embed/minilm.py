@@ -15,6 +15,7 @@ import threading
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,13 +45,15 @@ def _gelu(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.3275911 * a)
     poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
     erf = sign * (1.0 - poly * np.exp(-a * a))
-    return 0.5 * x * (1.0 + erf)
+    out: np.ndarray = 0.5 * x * (1.0 + erf)
+    return out
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(axis=-1, keepdims=True)
     var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps) * weight + bias
+    out: np.ndarray = (x - mean) / np.sqrt(var + eps) * weight + bias
+    return out
 
 
 class MiniLMEmbedder:
@@ -59,7 +62,7 @@ class MiniLMEmbedder:
 
     def __init__(self) -> None:
         self._weights: dict[str, np.ndarray] | None = None
-        self._tokenizer = None
+        self._tokenizer: Any = None
         self._lock = threading.Lock()
 
     def _load(self) -> None:
@@ -118,7 +121,8 @@ class MiniLMEmbedder:
                 # One 2-D GEMM over all tokens of the batch (a 3-D @ 2-D matmul is far slower).
                 flat = inputs.reshape(-1, inputs.shape[-1]) @ w[p + name + ".weight"]
                 flat += w[p + name + ".bias"]
-                return flat.reshape(*inputs.shape[:-1], -1)
+                out: np.ndarray = flat.reshape(*inputs.shape[:-1], -1)
+                return out
 
             def split(t: np.ndarray) -> np.ndarray:
                 return t.reshape(batch, length, heads, head_dim).transpose(0, 2, 1, 3)
@@ -145,4 +149,5 @@ class MiniLMEmbedder:
                 eps,
             )
         summed = (x * mask[:, :, None]).sum(axis=1)
-        return (summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)).astype(np.float32)
+        pooled: np.ndarray = (summed / np.clip(mask.sum(axis=1, keepdims=True), 1e-9, None)).astype(np.float32)
+        return pooled

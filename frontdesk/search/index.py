@@ -112,8 +112,9 @@ class DenseIndex:
         if self.ivf is not None:
             import faiss
 
-            faiss.write_index(self.ivf, str(path / "dense.faiss"))
+            faiss.write_index(self.ivf, str(path / "dense.faiss"))  # type: ignore[call-overload]
         else:
+            assert self.matrix is not None
             np.save(path / "dense.npy", self.matrix)
 
     @classmethod

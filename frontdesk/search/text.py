@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import cache
+from typing import Any
 
 import Stemmer
 
@@ -68,7 +69,7 @@ _stem_lock = threading.Lock()
 def stems(words: Iterable[str], language: str) -> list[str]:
     words = list(words)
     with _stem_lock:  # PyStemmer objects are not thread-safe
-        return _stemmer(language).stemWords(words)
+        return list(_stemmer(language).stemWords(words))
 
 
 def index_terms(text: str, language: str | None) -> str:
@@ -98,7 +99,7 @@ class LanguageDetector:
         self._identifier = None
         self._lock = threading.Lock()
 
-    def _load(self):  # type: ignore[no-untyped-def]
+    def _load(self) -> Any:
         if self._identifier is None:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
