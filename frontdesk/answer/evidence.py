@@ -18,18 +18,12 @@ import numpy as np
 
 from ..domain import StoredItem, effective_price, utcnow
 from ..embed import Embedder
+from ..safety.injection import evidence_sentences, is_injection  # noqa: F401 - is_injection: kept for callers
 from ..search.text import is_stopword, stems, tokens
 from .dates import find_dates
 from .glossary import translations
 
 _SENTENCE = re.compile(r"\n+|(?<=\D[.!?])\s+(?=[A-ZÄÖÜ0-9\"'(])")
-#: Sentences that address a machine, not a customer: ingested content is data, never instructions.
-_INJECTION = re.compile(
-    r"ignore (?:all |any )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
-    r"(?:note|message|instructions?) (?:to|for) (?:ai|the ai|llms?|assistants?|chatbots?|language models?)|"
-    r"\bsystem prompt\b|\byou are now\b|\bdisregard (?:the|all|your) (?:above|previous|rules|instructions)|"
-    r"ignoriere (?:alle )?(?:vorherigen|bisherigen) (?:anweisungen|instruktionen)|"
-    r"(?:hinweis|nachricht) (?:an|für) (?:ki|ai|assistenten|chatbots?)", re.I)
 AVAILABILITY = {
     "en": {"in stock": "in stock", "out of stock": "out of stock", "preorder": "available for pre-order",
            "backorder": "on backorder"},
@@ -40,10 +34,6 @@ AVAILABILITY = {
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
-
-
-def is_injection(sentence: str) -> bool:
-    return bool(_INJECTION.search(sentence))
 
 
 _QUESTION_NOISE = frozenset("viel viele wieviel much many long lange ihr euch habt hast please bitte".split())
@@ -168,7 +158,7 @@ def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.nda
     if not lines:
         return None
     heading = lines[0] if len(lines) > 1 and len(lines[0]) < 80 and not lines[0].endswith(".") else ""
-    sentences = [s for s in (lines[1:] if heading else lines) if not is_injection(s)]
+    sentences = evidence_sentences(item, lines[1:] if heading else lines)  # without injected sentences (issue 18)
     if not sentences:
         return None
     context = f"{item.title} {heading}"

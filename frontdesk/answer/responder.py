@@ -31,6 +31,10 @@ from ..config import Settings
 from ..domain import Agent, StoredItem, product_fields, utcnow
 from ..errors import InvalidInput
 from ..llm import ChatModel
+from ..safety.injection import quote_source
+from ..safety.screen import answer_problems as safety_answer_problems
+from ..safety.screen import events as screened_events
+from ..safety.screen import screen as safety_screen
 from ..search.engine import SearchEngine
 from ..search.query import match_options, parse_constraints
 from ..search.text import STOPWORDS, LanguageDetector, tokens
@@ -181,6 +185,9 @@ class Responder:
         started = time.perf_counter()
         now = now or utcnow()
         previous = self.previous_turn(conversation_id)
+        if (screened := safety_screen(question, agent.name, previous.language)) is not None:  # hazards, "are you a bot?"
+            yield from screened_events(screened, self.store, question, conversation_id, user_payload, started)
+            return
         plan = self.planner(agent, question, previous, now) if self.planner is not None else None
         if plan is None:
             with self._planning:
@@ -433,7 +440,7 @@ class Responder:
 
     def messages(self, agent: Agent, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[dict[str, str]]:
         system = phrases.system_prompt(agent.name, agent.persona, agent.instructions[:MAX_INSTRUCTIONS])
-        sources = [f"[{e.number}] {e.label()}: {e.text()}" for e in documents]
+        sources = [f"[{e.number}] {e.label()}: {quote_source(e.text())}" for e in documents]
         sources += [f"[{e.number}] {e.text()}" for e in products]
         parts = ["SOURCES:", *sources]
         if plan.time_relevant:
@@ -475,7 +482,8 @@ class Responder:
 
         try:
             for sentence in sentences():
-                verdict = self._check(sentence, evidence_text, allow, plan.language, plan.today, dates_ok, prices)
+                verdict = self._check(sentence, evidence_text, allow, plan.language, plan.today, dates_ok, prices,
+                                      documents)
                 if verdict:
                     if not said:
                         yield "problems", verdict
@@ -500,13 +508,15 @@ class Responder:
 
     @staticmethod
     def _check(sentence: str, evidence: str, allow: str, language: str, today: date,
-               dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None) -> list[str] | None:
+               dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None,
+               documents: list[Evidence] | None = None) -> list[str] | None:
         """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
         text = _clean(sentence)
         if not text:
             return None
         problems = unsupported_claims(text, evidence, allow=allow, language=language)
         problems += price_mismatches(text, prices or [])
+        problems += safety_answer_problems(text, evidence, [e.item for e in documents or []])  # injected claims
         if dates_ok is not None:
             problems += [f"date {m.text}" for m in find_dates(text, today, future_bias=False) if m.day not in dates_ok]
         return problems

@@ -18,6 +18,7 @@ from ..domain import Agent, ItemError, Record, Source, SourceKind, SyncSummary, 
 from ..embed import Embedder, get_embedder
 from ..errors import InvalidInput, ReadError
 from ..log import get_logger
+from ..safety.injection import mark_records as mark_injections
 from ..safety.network import PrivateAddress, check_public_url
 from ..search.text import detect_language, index_terms
 from ..store import KnowledgeStore, PreparedItem, SyncPlan
@@ -131,6 +132,7 @@ class Ingestor:
             log.warning("source unreadable", source=source.location, reason=exc.reason)
             return summary
         self._fill_catalog_language(records, source.options.get("language"))
+        mark_injections(records)  # sentences that instruct a machine: kept, flagged, never evidence (issue 18)
         embedder = self.embedders(agent.embedder)
         old = self.store.item_hashes(source.id)
         upserts: list[tuple[Record, str]] = []  # with its content hash
