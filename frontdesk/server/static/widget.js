@@ -29,7 +29,10 @@
          error: "Sorry, something went wrong. Please try again.", busy: "Too many messages, please wait a moment.",
          held: "A member of our team has the conversation and will reply here.",
          person: "Team", you: "You", assistant: "Assistant", hello: "Hello! How can we help?",
-         thinking: "Writing…", helped: "Did this help?", yes: "Yes", no: "No", thanks: "Thank you for telling us."},
+         thinking: "Writing…", helped: "Did this help?", yes: "Yes", no: "No", thanks: "Thank you for telling us.",
+         mic: "Record a voice message", stop: "Stop recording and send", listening: "Listening…",
+         voiceNote: "Voice message", noMic: "The microphone is not available. Please type your question.",
+         playAnswer: "Answer, spoken"},
     de: {open: "Chat öffnen", close: "Chat schließen", title: "Chat", placeholder: "Ihre Frage…",
          label: "Ihre Nachricht", send: "Senden", sources: "Quellen", asOf: "Stand", view: "Zum Produkt",
          inStock: "Auf Lager", outOfStock: "Nicht auf Lager", preorder: "Vorbestellung", backorder: "Nachbestellt",
@@ -38,7 +41,10 @@
          held: "Eine Person aus unserem Team hat das Gespräch übernommen und antwortet hier.",
          person: "Team", you: "Sie", assistant: "Assistent", hello: "Hallo! Wie können wir helfen?",
          thinking: "Schreibt…", helped: "Hat Ihnen das geholfen?", yes: "Ja", no: "Nein",
-         thanks: "Danke für Ihre Rückmeldung."}
+         thanks: "Danke für Ihre Rückmeldung.",
+         mic: "Sprachnachricht aufnehmen", stop: "Aufnahme beenden und senden", listening: "Hört zu…",
+         voiceNote: "Sprachnachricht", noMic: "Das Mikrofon ist nicht verfügbar. Bitte schreiben Sie Ihre Frage.",
+         playAnswer: "Antwort zum Anhören"}
   }[lang];
   var storeKey = "frontdesk:" + base + ":" + (character ? "character:" : "") + agent;
   var state = load();
@@ -99,6 +105,10 @@
     "textarea{flex:1;resize:none;border:1px solid #cbd5e1;border-radius:10px;padding:9px 10px;font-size:15px;min-height:42px;max-height:120px}" +
     ".send{border:0;border-radius:10px;background:#1d4ed8;color:#fff;padding:0 16px;font-size:15px;cursor:pointer}" +
     ".send:disabled{opacity:.6;cursor:default}" +
+    ".mic{border:1px solid #cbd5e1;border-radius:10px;background:#fff;color:#1d4ed8;padding:0 12px;font-size:18px;cursor:pointer}" +
+    ".mic[aria-pressed=true]{background:#dc2626;border-color:#dc2626;color:#fff}" +
+    ".mic:disabled{opacity:.6;cursor:default}" +
+    "audio{display:block;width:100%;margin-top:6px}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}" +
     "</style>" +
@@ -108,6 +118,7 @@
     "<div class='log' role='log' aria-live='polite' aria-relevant='additions text'></div>" +
     "<form><label class='sr' for='fd-input'></label>" +
     "<textarea id='fd-input' rows='1' maxlength='2000'></textarea>" +
+    "<button class='mic' type='button' aria-pressed='false' hidden>&#127908;</button>" +
     "<button class='send' type='submit'></button></form></section>";
   var launcher = root.querySelector(".launcher");
   var panel = root.querySelector(".panel");
@@ -116,6 +127,7 @@
   var form = root.querySelector("form");
   var input = root.querySelector("textarea");
   var sendButton = root.querySelector(".send");
+  var micButton = root.querySelector(".mic");
   launcher.textContent = T.open;
   closeButton.setAttribute("aria-label", T.close);
   root.querySelector("#fd-title").textContent = script.dataset.title || T.title;
@@ -353,6 +365,115 @@
       }
     });
   }
+
+  // -- voice: the microphone (MediaRecorder) and spoken answers ---------------------------------
+  var recorder = null;
+  var canRecord = !character && window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
+  if (canRecord) { micButton.hidden = false; micButton.setAttribute("aria-label", T.mic); micButton.title = T.mic; }
+
+  function events(r, onEvent) {
+    var reader = r.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+    function handle(block) {
+      var event = "message", data = "";
+      block.split("\n").forEach(function (line) {
+        if (line.indexOf("event:") === 0) { event = line.slice(6).trim(); }
+        else if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
+      });
+      if (data) { onEvent(event, JSON.parse(data)); }
+    }
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) { if (buffer.trim()) { handle(buffer); } return; }
+        buffer += decoder.decode(chunk.value, {stream: true});
+        var parts = buffer.split("\n\n");
+        buffer = parts.pop();
+        parts.forEach(handle);
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function sendRecording(blob) {
+    streaming = true;
+    sendButton.disabled = true;
+    micButton.disabled = true;
+    var mine = bubble("user");
+    var said = mine.querySelector(".body");
+    said.textContent = T.voiceNote + " · " + T.listening;
+    var answer = bubble("assistant");
+    var body = answer.querySelector(".body");
+    body.textContent = T.thinking;
+    answer.setAttribute("aria-busy", "true");
+    var received = "", prefix = "";
+    return ensureConversation().then(function () {
+      var data = new FormData();
+      data.append("file", blob, "recording." + ((blob.type || "").indexOf("mp4") >= 0 ? "m4a" : "webm"));
+      return fetch(base + prefix_path() + "/conversations/" + state.id + "/recordings",
+                   {method: "POST", headers: {"X-Conversation-Token": state.token}, body: data});
+    }).then(function (r) {
+      if (r.status === 404) { save(null); throw r; }
+      if (!r.ok) { throw r; }
+      return events(r, function (event, payload) {
+        if (event === "heard") {
+          said.textContent = payload.understood ? payload.text : T.voiceNote;
+          prefix = payload.prefix ? payload.prefix + "\n\n" : "";
+        }
+        else if (event === "delta") { received += payload.text; body.textContent = prefix + received; scroll(); }
+        else if (event === "done") { body.textContent = prefix + payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded) { askFeedback(); } }
+        else if (event === "speech") {
+          var player = document.createElement("audio");
+          player.controls = true;
+          player.preload = "auto";
+          player.src = payload.audio;
+          player.setAttribute("aria-label", T.playAnswer);
+          answer.appendChild(player);
+          scroll();
+        }
+        else if (event === "held") { answer.remove(); notice(T.held); follow("human"); }
+        else if (event === "error") { body.textContent = T.error; }
+      });
+    }).catch(function (problem) {
+      body.textContent = (problem && problem.status === 429) ? T.busy : T.error;
+    }).then(function () {
+      answer.removeAttribute("aria-busy");
+      streaming = false;
+      sendButton.disabled = false;
+      micButton.disabled = false;
+    });
+  }
+
+  function prefix_path() { return "/widget/" + encodeURIComponent(agent); }
+
+  function stopRecording() {
+    if (recorder && recorder.state !== "inactive") { recorder.stop(); }
+  }
+
+  micButton.addEventListener("click", function () {
+    if (recorder) { stopRecording(); return; }
+    if (streaming) { return; }
+    navigator.mediaDevices.getUserMedia({audio: true}).then(function (stream) {
+      var chunks = [];
+      recorder = new MediaRecorder(stream);
+      recorder.addEventListener("dataavailable", function (e) { if (e.data && e.data.size) { chunks.push(e.data); } });
+      recorder.addEventListener("stop", function () {
+        stream.getTracks().forEach(function (t) { t.stop(); });
+        var type = recorder.mimeType || "audio/webm";
+        recorder = null;
+        micButton.setAttribute("aria-pressed", "false");
+        micButton.setAttribute("aria-label", T.mic);
+        micButton.title = T.mic;
+        if (chunks.length) { sendRecording(new Blob(chunks, {type: type})); }
+      });
+      recorder.start();
+      micButton.setAttribute("aria-pressed", "true");
+      micButton.setAttribute("aria-label", T.stop);
+      micButton.title = T.stop;
+      setTimeout(stopRecording, 120000);  // two minutes at most
+    }).catch(function () { notice(T.noMic); });
+  });
 
   // -- behaviour ----------------------------------------------------------------------------
   var restored = null;
