@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.config import Settings, default_home, setting_names
+from frontdesk.config import Settings, default_home
 from frontdesk.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +34,3 @@ def test_a_bad_setting_names_the_variable() -> None:
 def test_switches_read_true_and_false(raw: str, expected: bool) -> None:
     assert Settings.from_env({"FRONTDESK_RETRIEVAL_PROCESS": raw}).retrieval_process is expected
 
-
-def test_every_setting_is_documented() -> None:
-    docs = (ROOT / "docs" / "configuration.md").read_text()
-    missing = [name for name in setting_names() if name not in docs]
-    assert not missing, f"undocumented settings: {missing}"
