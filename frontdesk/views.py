@@ -43,6 +43,10 @@ def message_json(message: Message, *, evidence: bool = False) -> dict[str, Any]:
     payload = message.payload
     data: dict[str, Any] = {"id": message.id, "role": message.role, "text": message.text,
                             "created_at": message.created_at.isoformat()}
+    voice = payload.get("voice")
+    if message.role == "user" and isinstance(voice, dict):  # a recording: what was heard (never its file path)
+        data["voice"] = {k: voice.get(k) for k in ("transcript", "language", "confidence", "unsure", "seconds", "error")}
+        data["voice"]["recording"] = bool((voice.get("media") or {}).get("path"))
     if message.role == "assistant":
         data.update(citations=payload.get("citations", []), products=payload.get("products", []),
                     grounded=payload.get("grounded"), handoff=payload.get("handoff"))

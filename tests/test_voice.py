@@ -231,6 +231,8 @@ def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served:
     voice = messages[0].payload["voice"]
     assert messages[0].text == "Wann habt ihr am Samstag offen?" and voice["transcript"] == messages[0].text
     assert Path(voice["media"]["path"]).read_bytes() == note  # the recording is kept beside its transcript
+    shown = web.get(path, headers=token).json()["messages"][0]
+    assert shown["voice"]["transcript"] == messages[0].text and str(app.settings.home) not in json.dumps(shown)
 
     # unsure: the answer says what it understood; the voice setting off: no speech
     app.store.update_agent(AGENT, voice_replies="off")

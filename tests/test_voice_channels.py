@@ -86,6 +86,20 @@ def test_a_whatsapp_voice_note_is_fetched_heard_answered_and_spoken_once(meta: M
     voice = messages[0].payload["voice"]
     assert voice["transcript"] == QUESTION and Path(voice["media"]["path"]).read_bytes() == note
 
+    # the owner sees the transcript next to the recording in the console, and can play it
+    meta.app.create_user("ana", "correct horse battery")
+    with httpx.Client(base_url=meta.served.url, timeout=30) as browser:
+        assert browser.get(f"/console/conversations/{conversation.id}/messages/{messages[0].id}/recording",
+                           follow_redirects=False).status_code in (302, 303, 401)  # signed-in users only
+        browser.post("/console/login", data={"name": "ana", "password": "correct horse battery"})
+        shown = browser.get(f"/console/conversations/{conversation.id}").text
+        assert QUESTION.replace("?", "") in shown and "Voice message, 4.0 s, heard as de" in shown
+        assert f"/messages/{messages[0].id}/recording" in shown and "<audio" in shown
+        played = browser.get(f"/console/conversations/{conversation.id}/messages/{messages[0].id}/recording")
+        assert played.status_code == 200 and played.content == note and played.headers["content-type"] == "audio/ogg"
+        assert browser.get(f"/console/conversations/{conversation.id}/messages/{messages[1].id}/recording"
+                           ).status_code == 404
+
     # after a restart of the server on the same data, Meta's retry of the delivery sends nothing new
     meta.served.server.__exit__(None, None, None)
     meta.app.channels.stop()

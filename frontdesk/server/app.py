@@ -101,6 +101,7 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     app.include_router(characters.router)
     app.include_router(openai_api.router)
     app.include_router(voice.router)
+    app.include_router(voice.console_router)
     app.include_router(widget.router)
     app.include_router(widget_voice.router)
     app.include_router(console.router)

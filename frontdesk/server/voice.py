@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import PlainTextResponse, Response
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi.responses import FileResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import InvalidInput
 from ..search.text import LanguageDetector
 from ..voice.audio import FORMATS
+from ..voice.turn import recording_path
 from .api import Key, Svc
+from .app import RowId
+from .console import Login
 
 router = APIRouter(prefix="/v1/audio", tags=["openai"])
+console_router = APIRouter(prefix="/console", include_in_schema=False)
 MAX_SPEECH_INPUT = 4096
 
 
@@ -78,3 +82,16 @@ def _language_of(text: str, languages: tuple[str, ...]) -> str:
         return languages[0] if languages else "en"
     detector = _detectors.setdefault(languages, LanguageDetector(languages))
     return detector.detect(text, default=languages[0] if "en" not in languages else "en")
+
+
+@console_router.get("/conversations/{conversation_id}/messages/{message_id}/recording")
+def recording(conversation_id: RowId, message_id: RowId, svc: Svc, login: Login) -> FileResponse:
+    """The customer's recording beside its transcript in the console (signed-in users only)."""
+    conversation = svc.frontdesk.conversation(conversation_id)
+    message = next((m for m in svc.frontdesk.store.messages(conversation.id) if m.id == message_id), None)
+    path = recording_path(message.payload) if message is not None else None
+    media = (svc.settings.home / "media").resolve()
+    if path is None or not path.resolve().is_relative_to(media) or not path.is_file():
+        raise HTTPException(404, f"message {message_id} of conversation {conversation_id} has no recording")
+    mime = str(((message.payload.get("voice") or {}).get("media") or {}).get("mime_type") or "audio/ogg")  # type: ignore[union-attr]
+    return FileResponse(path, media_type=mime.split(";")[0], headers={"Cache-Control": "private, max-age=3600"})
