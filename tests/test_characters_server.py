@@ -163,6 +163,55 @@ def test_a_grounded_character_answers_facts_through_the_agents_check(served: Ser
     assert small_talk["problems"]  # the invented price was dropped by the answer check
 
 
+def test_the_console_creates_edits_previews_imports_and_exports(served: Served) -> None:
+    import re
+
+    served.app.create_user("ana", "correct horse battery")
+    browser = httpx.Client(base_url=served.url, timeout=30)
+    try:
+        assert browser.get("/console/characters").status_code == 303  # log in first
+        assert browser.post("/console/login", data={"name": "ana", "password": "correct horse battery"}).status_code == 303
+        listing = browser.get("/console/characters")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', listing.text).group(1)
+        assert browser.post("/console/characters", data={"csrf": "wrong", "handle": "milo", "name": "Milo"}).status_code == 403
+        created = browser.post("/console/characters", data={"csrf": csrf, "handle": "milo", "name": "Milo",
+                                                            "first_mes": "Beep boop, {{user}}!"})
+        assert created.status_code == 303 and created.headers["location"].startswith("/console/characters/milo")
+        page = browser.get("/console/characters/milo")
+        assert page.status_code == 200 and "Live preview" in page.text and "Beep boop, User!" in page.text
+        duplicate = browser.post("/console/characters", data={"csrf": csrf, "handle": "milo", "name": "Again"})
+        assert duplicate.status_code == 400 and "exists already" in duplicate.text
+        # the preview talks to the unsaved form and stores nothing
+        model = served.app.characters.chat.model
+        preview = browser.post("/console/characters/milo/preview", headers={"X-CSRF-Token": csrf}, json={
+            "fields": {"name": "Milo", "personality": "UNSAVED-PERSONALITY", "rating": "teen"},
+            "history": [{"role": "assistant", "text": "Beep boop, User!"}], "text": "hello"})
+        assert [e for e, _ in _sse(preview)] == ["delta", "delta", "done"]
+        assert "UNSAVED-PERSONALITY" in model.prompts[-1][0]["content"] and "Content rating: teen" in model.prompts[-1][0]["content"]
+        assert served.app.characters.get("milo").data.get("personality", "") == ""
+        assert browser.post("/console/characters/milo/preview", headers={"X-CSRF-Token": "nope"},
+                            json={"text": "hi"}).status_code == 403
+        saved = browser.post("/console/characters/milo", data={
+            "csrf": csrf, "name": "Milo", "personality": "grumpy", "alternate_greetings": "Hi!\nHello!",
+            "tags": "cafe, robot", "knowledge": AGENT, "rating": "teen", "public": "on"})
+        assert saved.status_code == 303
+        milo = served.app.characters.get("milo")
+        assert (milo.data["personality"], milo.data["alternate_greetings"], milo.data["tags"], milo.rating, milo.public) == \
+            ("grumpy", ["Hi!", "Hello!"], ["cafe", "robot"], "teen", True)
+        assert served.app.characters.knowledge_name(milo) == AGENT
+        exported = browser.get("/console/characters/milo/export", params={"format": "png"})
+        assert exported.status_code == 200 and exported.content.startswith(b"\x89PNG")
+        imported = browser.post("/console/characters/import", data={"csrf": csrf, "handle": "milo2"},
+                                files={"file": ("milo.png", exported.content)})
+        assert imported.status_code == 303 and served.app.characters.get("milo2").data["personality"] == "grumpy"
+        bad = browser.post("/console/characters/import", data={"csrf": csrf}, files={"file": ("x.json", b"{nope")})
+        assert bad.status_code == 400 and "not valid JSON" in bad.text
+        assert browser.post("/console/characters/milo2/delete", data={"csrf": csrf}).status_code == 303
+        assert [c.handle for c in served.app.characters.list_characters()] == ["milo"]
+    finally:
+        browser.close()
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 def test_the_widget_in_character_mode(served: Served) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -163,20 +163,30 @@ class CharacterChat:
     def stream(self, character: Character, conversation_id: int, text: str, *,
                user: str = "User") -> Iterator[tuple[str, Any]]:
         """``("delta", text)`` pieces, then ``("done", Reply)``; both messages are kept in the conversation."""
-        text = text.strip()
-        if not text:
-            raise InvalidInput("the message is empty")
-        if len(text) > MAX_MESSAGE:
-            raise InvalidInput(f"the message is longer than {MAX_MESSAGE} characters")
+        text = _checked(text)
         store = self.frontdesk.store
         conversation = store.get_character_conversation(conversation_id)
         if conversation.character_id != character.id:
             raise InvalidInput(f"conversation {conversation_id} is not a conversation with {character.handle}")
+        reply = yield from self._respond(character, self.history(conversation_id), text, user, conversation)
+        reply.conversation_id = conversation_id
+        store.add_character_message(conversation_id, "user", text, {})
+        store.add_character_message(conversation_id, "assistant", reply.text,
+                                    {k: v for k, v in reply.to_json().items() if k != "text"})
+        yield "done", reply
+
+    def preview(self, character: Character, history: list[tuple[str, str]], text: str, *,
+                user: str = "User") -> Iterator[tuple[str, Any]]:
+        """The same turn without a stored conversation (the console's live preview of unsaved edits)."""
+        reply = yield from self._respond(character, history[-HISTORY_LIMIT:], _checked(text), user, None)
+        yield "done", reply
+
+    def _respond(self, character: Character, history: list[tuple[str, str]], text: str, user: str,
+                 conversation: Any) -> Generator[tuple[str, Any], None, Reply]:
         started = time.perf_counter()
-        history = self.history(conversation_id)
         previous = next((t for r, t in reversed(history) if r == "user"), "")
         language = language_of(text, language_of(previous, "en") if previous else "en")
-        reply = Reply("", "character", language, conversation_id=conversation_id)
+        reply = Reply("", "character", language)
         pieces: list[str] = []
         first: float | None = None
 
@@ -192,7 +202,8 @@ class CharacterChat:
             reply.disclosed = True
             yield from emit(disclosure(language, character.name))
         agent = self._knowledge_agent(character)
-        if agent is not None and not asks_ai and self._answerable(agent, text, conversation.agent_conversation_id):
+        agent_conversation = conversation.agent_conversation_id if conversation is not None else None
+        if agent is not None and not asks_ai and self._answerable(agent, text, agent_conversation):
             yield from self._knowledge(character, agent, conversation, text, reply, emit)
         else:
             yield from self._in_character(character, history, text, user, reply, emit, grounded=agent is not None,
@@ -200,10 +211,7 @@ class CharacterChat:
         reply.text = " ".join(pieces).strip()
         finished = time.perf_counter()
         reply.timings = {"first_text_s": round((first or finished) - started, 4), "total_s": round(finished - started, 4)}
-        store.add_character_message(conversation_id, "user", text, {})
-        store.add_character_message(conversation_id, "assistant", reply.text,
-                                    {k: v for k, v in reply.to_json().items() if k != "text"})
-        yield "done", reply
+        return reply
 
     # -- grounded turns -----------------------------------------------------------------------
 
@@ -228,8 +236,8 @@ class CharacterChat:
     def _knowledge(self, character: Character, agent: Any, conversation: Any, text: str, reply: Reply,
                    emit: Any) -> Iterator[tuple[str, Any]]:
         store = self.frontdesk.store
-        agent_conversation = conversation.agent_conversation_id
-        if agent_conversation is None:
+        agent_conversation = conversation.agent_conversation_id if conversation is not None else None
+        if agent_conversation is None and conversation is not None:
             agent_conversation = store.create_conversation(agent.id, f"character:{character.handle}"[:64])
             store.set_character_conversation(conversation.id, agent_conversation_id=agent_conversation)
         reply.mode = "knowledge"
@@ -292,6 +300,15 @@ class CharacterChat:
                 close()
         if not said and not reply.disclosed:
             yield from emit(phrases.decline(reply.language) if grounded and reply.problems else no_guess(reply.language))
+
+
+def _checked(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("the message is empty")
+    if len(text) > MAX_MESSAGE:
+        raise InvalidInput(f"the message is longer than {MAX_MESSAGE} characters")
+    return text
 
 
 def _strip_speaker(sentence: str, name: str) -> str:

@@ -31,6 +31,7 @@ log = get_logger(__name__)
 #: A database id in a URL: bounded so no request can overflow SQLite's 64-bit integers.
 RowId = Annotated[int, Path(ge=1, le=2**62)]
 UPLOAD_PATH = re.compile(r"^/api/agents/[^/]+/sources/upload$|^/console/agents/[^/]+/upload$|^/api/characters/import$"
+                         r"|^/console/characters/import$"
                          r"|^/v1/audio/transcriptions$|^/widget/[^/]+/conversations/\d+/recordings$")
 
 

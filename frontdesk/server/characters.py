@@ -41,6 +41,7 @@ from ..domain import ApiKey
 from ..errors import FrontdeskError, NotFound
 from .api import Key, Svc, unscoped
 from .app import RowId, Services
+from .console import Login, back, csrf_checked, page
 from .streaming import iterate_in_thread
 
 router = APIRouter(tags=["characters"])
@@ -440,3 +441,144 @@ def v1_models(svc: Services, key: ApiKey) -> list[dict[str, Any]]:
     return [{"id": c.handle, "object": "model", "created": int(c.created_at.timestamp()), "owned_by": "frontdesk",
              "frontdesk": {"character": True}}
             for c in svc.frontdesk.characters.list_characters(key.agent_id)]
+
+
+# -- the owner console ---------------------------------------------------------------------------
+
+_CONSOLE_FIELDS = [("name", "Name", 1), ("nickname", "Nickname ({{char}} stands for it when set)", 1),
+                   ("description", "Description", 6), ("personality", "Personality", 2), ("scenario", "Scenario", 2),
+                   ("first_mes", "First message (the greeting)", 3),
+                   ("mes_example", "Example dialogues (<START> between them)", 5),
+                   ("system_prompt", "System prompt ({{original}}: frontdesk's own)", 3),
+                   ("post_history_instructions", "Post-history instructions", 2),
+                   ("creator_notes", "Creator notes (shown to people, never in the prompt)", 2),
+                   ("creator", "Creator", 1), ("character_version", "Version", 1)]
+
+
+def _form_fields(form: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {k: str(form[k]) for k, _, _ in _CONSOLE_FIELDS if k in form}
+    if "nickname" in fields and not fields["nickname"].strip():
+        fields.pop("nickname")
+    if "alternate_greetings" in form:
+        fields["alternate_greetings"] = [g.strip() for g in str(form["alternate_greetings"]).splitlines() if g.strip()]
+    if "tags" in form:
+        fields["tags"] = [t.strip() for t in str(form["tags"]).split(",") if t.strip()]
+    return fields
+
+
+def _console_list(request: Request, svc: Services, login: Any, flash: str = "", error: str = "",
+                  status: int = 200) -> HTMLResponse:
+    rows = [_json(svc, c) for c in svc.frontdesk.characters.list_characters()]
+    return page("characters.html", request, login, status_code=status, characters=rows, flash=flash, error=error)
+
+
+def _console_routes() -> None:
+    @router.get("/console/characters", include_in_schema=False)
+    def console_characters(request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+        return _console_list(request, svc, login, flash)
+
+    @router.post("/console/characters", include_in_schema=False)
+    async def console_create(request: Request, svc: Svc, login: Login) -> Response:
+        form = dict(await request.form())
+        csrf_checked(login, str(form.get("csrf", "")))
+        handle = str(form.get("handle", "")).strip()
+        try:
+            await run_in_threadpool(svc.frontdesk.characters.create, handle, _form_fields(form))
+        except FrontdeskError as exc:
+            return await run_in_threadpool(_console_list, request, svc, login, "", str(exc), 400)
+        return back(f"/console/characters/{handle}", "Created.")
+
+    @router.post("/console/characters/import", include_in_schema=False)
+    def console_import(request: Request, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+                       file: Annotated[UploadFile, File()], handle: Annotated[str, Form(max_length=64)] = "") -> Response:
+        csrf_checked(login, csrf)
+        try:
+            character = svc.frontdesk.characters.import_card(file.file.read(MAX_FILE_BYTES + 1), file.filename or "upload",
+                                                             handle.strip() or None)
+        except FrontdeskError as exc:
+            return _console_list(request, svc, login, "", str(exc), 400)
+        return back(f"/console/characters/{character.handle}", "Imported.")
+
+    @router.get("/console/characters/{handle}", include_in_schema=False)
+    def console_character(handle: str, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+        characters = svc.frontdesk.characters
+        character = characters.get(handle)
+        return page("character.html", request, login, character=character, data=character.data,
+                    fields=_CONSOLE_FIELDS, agents=[a.name for a in svc.frontdesk.store.list_agents()],
+                    knowledge=characters.knowledge_name(character), ratings=RATINGS, flash=flash,
+                    entries=len((character.data.get("character_book") or {}).get("entries", [])),
+                    greeting=characters.greeting(character))
+
+    @router.post("/console/characters/{handle}", include_in_schema=False)
+    async def console_save(handle: str, request: Request, svc: Svc, login: Login) -> Response:
+        form = dict(await request.form())
+        csrf_checked(login, str(form.get("csrf", "")))
+        knowledge = str(form.get("knowledge", "")).strip()
+        await run_in_threadpool(lambda: svc.frontdesk.characters.edit(
+            handle, _form_fields(form), knowledge=knowledge or None, no_knowledge=not knowledge,
+            rating=str(form.get("rating") or "general"), public=form.get("public") == "on"))
+        return back(f"/console/characters/{handle}", "Saved.")
+
+    @router.post("/console/characters/{handle}/delete", include_in_schema=False)
+    def console_delete(handle: str, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
+        csrf_checked(login, csrf)
+        svc.frontdesk.characters.delete(handle)
+        return back("/console/characters", f"Deleted {handle}.")
+
+    @router.get("/console/characters/{handle}/export", include_in_schema=False)
+    def console_export(handle: str, svc: Svc, login: Login,
+                       format: Annotated[str, Query(pattern="^(json|png|charx)$")] = "json") -> Response:
+        character = svc.frontdesk.characters.get(handle)
+        return Response(svc.frontdesk.characters.export(character, format), media_type=_MEDIA[format],
+                        headers={"Content-Disposition": f'attachment; filename="{character.handle}.{format}"'})
+
+    @router.post("/console/characters/{handle}/preview", include_in_schema=False, response_class=StreamingResponse)
+    async def console_preview(handle: str, body: PreviewIn, svc: Svc, login: Login,
+                              csrf: Annotated[str, Header(alias="X-CSRF-Token", max_length=200)]) -> StreamingResponse:
+        """The live preview: the form's unsaved definition, the preview's own history, nothing stored."""
+        import dataclasses
+
+        from ..characters.card import normalise
+
+        csrf_checked(login, csrf)
+
+        def prepare() -> Character:
+            character = svc.frontdesk.characters.get(handle)
+            card = json.loads(json.dumps(character.card))
+            card["data"].update(_form_fields(body.fields))
+            knowledge = str(body.fields.get("knowledge", "")).strip()
+            agent_id = svc.frontdesk.agent(knowledge).id if knowledge else None
+            rating = str(body.fields.get("rating") or character.rating)
+            return dataclasses.replace(character, card=normalise(card), knowledge_agent_id=agent_id,
+                                       rating=rating if rating in RATINGS else character.rating)
+
+        character = await run_in_threadpool(prepare)
+        history = [(m.role, m.text) for m in body.history if m.role in ("user", "assistant")]
+        events = iterate_in_thread(lambda: svc.frontdesk.characters.chat.preview(character, history, body.text),
+                                   svc.slots)
+
+        async def sse() -> AsyncIterator[str]:
+            try:
+                async for kind, value in events:
+                    data = {"text": value} if kind == "delta" else {"answer": value.text, "mode": value.mode}
+                    yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            except FrontdeskError as exc:
+                yield f"event: error\ndata: {json.dumps({'message': str(exc)})}\n\n"
+
+        return StreamingResponse(sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+class PreviewTurn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str = Field(pattern="^(user|assistant)$")
+    text: str = Field(max_length=20_000)
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: dict[str, str] = Field(default_factory=dict, max_length=40)
+    history: list[PreviewTurn] = Field(default_factory=list, max_length=200)
+    text: str = Field(min_length=1, max_length=4000)
+
+
+_console_routes()
