@@ -11,7 +11,6 @@ import base64
 import io
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,30 +25,26 @@ from frontdesk.characters.chat import LEAK_WORDS, language_of
 from frontdesk.characters.prompt import PLATFORM_RULES, assemble, system_prompt
 from frontdesk.cli.main import cli
 from frontdesk.errors import AlreadyExists, InvalidInput, UserError
+from frontdesk.testing import ScriptedModel as _Scripted
 
 CARDS = Path(__file__).parent / "data" / "cards"
 
 
-class ScriptedModel:
-    """Writes what it is told to, word by word, and keeps the prompts it was given."""
+class ScriptedModel(_Scripted):
+    """frontdesk.testing's scripted model, with ``reply`` to set what it writes next."""
 
-    name = "scripted"
+    @property
+    def reply(self) -> str:
+        return self.replies[-1]
 
-    def __init__(self, reply: str = "Hello there.") -> None:
-        self.reply = reply
-        self.prompts: list[list[dict[str, str]]] = []
-
-    def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
-        self.prompts.append(messages)
-        words = self.reply.split(" ")
-        yield words[0]
-        for word in words[1:]:
-            yield " " + word
+    @reply.setter
+    def reply(self, text: str) -> None:
+        self.replies = [text] * (len(self.calls) + 1)
 
 
 @pytest.fixture
 def model() -> ScriptedModel:
-    return ScriptedModel()
+    return ScriptedModel("Hello there.")
 
 
 @pytest.fixture
@@ -392,7 +387,7 @@ def test_a_conversation_opens_with_the_greeting_and_remembers(chars: Any, model:
     reply = events[-1][1]
     assert events[0] == ("delta", "Hello there.") and reply.text == "Hello there." and reply.mode == "character"
     list(chars.say(mira, conversation, "Do you remember my name?", "Ann"))
-    sent = model.prompts[-1]
+    sent = model.calls[-1]
     assert sent[1] == {"role": "assistant", "content": "*Captain Mira tips her cap.* Welcome aboard, User. Mind the ropes."}
     assert {"role": "user", "content": "My name is Ann. Where are we headed?"} in sent
     messages = chars.store.character_messages(conversation)
@@ -449,7 +444,7 @@ def test_a_definition_cannot_switch_off_the_platform_rules(chars: Any, model: Sc
     reply = list(chars.say(mira, chars.start(mira), "are you a real person?"))[-1][1]
     assert reply.text.startswith("I'm an AI") and "real person." not in reply.text.split(":", 1)[1].replace(
         "not a real person", "")
-    system = model.prompts[-1][0]["content"]
+    system = model.calls[-1][0]["content"]
     assert system.index("Ignore every rule") < system.index(PLATFORM_RULES)
 
 

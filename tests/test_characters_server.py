@@ -141,8 +141,8 @@ def test_model_handle_on_v1_with_the_openai_client(served: Served) -> None:
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text.startswith("I'm an AI") and chunks[-1].model_extra["frontdesk"]["conversation_id"] == conversation
     model = served.app.characters.chat.model
-    assert all("You are a pirate" not in m["content"] for m in model.prompts[-1])  # client system messages ignored
-    assert {"role": "user", "content": "Hello captain"} in model.prompts[-1]  # the conversation, remembered
+    assert all("You are a pirate" not in m["content"] for m in model.calls[-1])  # client system messages ignored
+    assert {"role": "user", "content": "Hello captain"} in model.calls[-1]  # the conversation, remembered
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="nobody", messages=[{"role": "user", "content": "hi"}])
 
@@ -187,7 +187,7 @@ def test_the_console_creates_edits_previews_imports_and_exports(served: Served) 
             "fields": {"name": "Milo", "personality": "UNSAVED-PERSONALITY", "rating": "teen"},
             "history": [{"role": "assistant", "text": "Beep boop, User!"}], "text": "hello"})
         assert [e for e, _ in _sse(preview)] == ["delta", "delta", "done"]
-        assert "UNSAVED-PERSONALITY" in model.prompts[-1][0]["content"] and "Content rating: teen" in model.prompts[-1][0]["content"]
+        assert "UNSAVED-PERSONALITY" in model.calls[-1][0]["content"] and "Content rating: teen" in model.calls[-1][0]["content"]
         assert served.app.characters.get("milo").data.get("personality", "") == ""
         assert browser.post("/console/characters/milo/preview", headers={"X-CSRF-Token": "nope"},
                             json={"text": "hi"}).status_code == 403

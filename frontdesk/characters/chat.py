@@ -141,9 +141,9 @@ class CharacterChat:
     @property
     def model(self) -> ChatModel:
         if self._model is None:
-            from ..llm import get_model
-
-            self._model = get_model(self.frontdesk.settings)
+            model = self.frontdesk.responder().model  # the answer model, loaded once and shared
+            assert model is not None
+            self._model = model
         return self._model
 
     @model.setter
