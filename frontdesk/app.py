@@ -284,7 +284,8 @@ class Frontdesk:
         channel = self.channels.is_channel_conversation(conversation)
         if channel:
             self.channels.check_human_reply(conversation)  # the platform's messaging window, before storing
-        message_id = self.store.add_message(conversation.id, "human", text.strip(), {"by": person})
+        message_id = self.store.add_message(conversation.id, "human", text.strip(),
+                                            {"by": person, "by_display": self.store.user_display_name(person)})
         if channel:
             self.channels.deliver_human_reply(conversation, text.strip(), message_id)
         return message_id

@@ -16,6 +16,12 @@ class KeyValueLogger(logging.LoggerAdapter[logging.Logger]):
         if fields:
             msg = f"{msg} " + " ".join(f"{k}={v!r}" if isinstance(v, str) and " " in v else f"{k}={v}"
                                        for k, v in fields.items())
+        if isinstance(msg, str):
+            from .safety.privacy import (
+                mask_phones,  # customers' phone numbers never reach a log in full
+            )
+
+            msg = mask_phones(msg)
         return msg, kwargs
 
     def log(self, level: int, msg: Any, *args: Any, **kwargs: Any) -> None:

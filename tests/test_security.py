@@ -363,3 +363,116 @@ def test_item7_only_an_unscoped_key_connects_a_channel_and_the_409_names_no_tena
     assert served.http.post(f"/api/agents/{AGENT}/channels", json=body).status_code == 201
     taken = served.http.post("/api/agents/other/channels", json=body)
     assert taken.status_code == 409 and AGENT not in taken.text
+
+
+# -- 6. privacy ----------------------------------------------------------------------------------------
+
+PHONE, WA_ID = "+49 151 23456789", "4915123456789"
+
+
+def test_item6_a_contact_is_exported_and_erased_on_request_by_cli_api_and_console(served: Served) -> None:
+    from click.testing import CliRunner
+
+    from frontdesk.cli.main import cli
+
+    store, home = served.app.store, served.app.settings.home
+    agent = served.app.agent(AGENT)
+    kept = store.create_conversation(agent.id, "whatsapp", f"1065403522:{WA_ID}")
+    store.add_message(kept, "user", f"Hi, call me back on {PHONE} about my order")
+    other = store.create_conversation(agent.id, "whatsapp", "1065403522:4917700000000")
+    store.add_message(other, "user", "someone else")
+
+    exported = CliRunner().invoke(cli, ["--home", str(home), "contacts", "export", PHONE])
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.output)
+    assert [c["id"] for c in data["conversations"]] == [kept] and "about my order" in exported.output
+    assert served.http.get("/api/contacts/export", params={"contact": WA_ID}).json()["conversations"][0]["id"] == kept
+    scoped, _ = served.app.create_api_key("other")
+    assert httpx.get(f"{served.url}/api/contacts/export", params={"contact": WA_ID},
+                     headers={"Authorization": f"Bearer {scoped}"}).status_code == 404  # another tenant's customer
+
+    # the console masks the number until asked
+    served.app.create_user("dana", "dana's password 1")
+    console = httpx.Client(base_url=served.url, cookies=_console_login(served.url, "dana", "dana's password 1").cookies)
+    try:
+        masked = console.get(f"/console/conversations/{kept}").text
+        assert WA_ID not in masked and "23456789" not in masked and "789" in masked
+        assert "23456789" in console.get(f"/console/conversations/{kept}", params={"reveal": "true"}).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', masked).group(1)
+        served.app.store.update_agent(AGENT, public=True)
+        web = httpx.post(f"{served.url}/widget/{AGENT}/conversations").json()["id"]
+        erased = console.post("/console/contacts/erase", data={"csrf": csrf, "contact": f"web:{web}"})
+        assert erased.status_code == 303 and served.http.get(f"/api/agents/{AGENT}/conversations/{web}").status_code == 404
+    finally:
+        console.close()
+
+    gone = served.http.delete("/api/contacts", params={"contact": PHONE})
+    assert gone.status_code == 200 and gone.json()["conversations"] == 1 and gone.json()["messages"] == 1
+    assert served.http.get("/api/contacts/export", params={"contact": PHONE}).status_code == 404
+    assert store.contact_conversation_ids(WA_ID) == [] and store.get_conversation(other).id == other
+    assert CliRunner().invoke(cli, ["--home", str(home), "contacts", "erase", PHONE, "--yes"]).exit_code == 2
+
+
+def test_item6_conversations_expire_after_the_retention_period_the_owner_sets(served: Served) -> None:
+    from click.testing import CliRunner
+
+    from frontdesk.cli.main import cli
+
+    store = served.app.store
+    agent = served.app.agent(AGENT)
+    old, fresh = store.create_conversation(agent.id, "api"), store.create_conversation(agent.id, "api")
+    with store._tx() as db:
+        db.execute("UPDATE conversations SET updated_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+    assert served.http.patch(f"/api/agents/{AGENT}", json={"retention_days": 30}).status_code == 200
+    result = CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "contacts", "expire"])
+    assert result.exit_code == 0 and "erased 1 expired" in result.output
+    ids = [c.id for c in store.list_conversations(agent.id)]
+    assert old not in ids and fresh in ids
+
+
+def test_item6_data_dir_0700_db_0600_no_phone_or_verify_token_in_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import stat
+
+    from frontdesk.app import Frontdesk
+    from frontdesk.config import Settings
+    from frontdesk.log import get_logger
+    from frontdesk.safety.privacy import redact_access_log
+
+    home = tmp_path / "fresh" / "frontdesk"
+    Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)})).close()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert stat.S_IMODE((home / "frontdesk.db").stat().st_mode) == 0o600
+
+    with caplog.at_level(logging.INFO):
+        get_logger("frontdesk.channels").warning("send failed", recipient=WA_ID, thread=f"whatsapp:1065403522:{WA_ID}",
+                                                 error=f"the customer wrote {PHONE}")
+        redact_access_log()
+        access = logging.getLogger("uvicorn.access")  # uvicorn may have stopped it propagating
+        access.addHandler(caplog.handler)
+        access.setLevel(logging.INFO)
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+                                                 "/webhooks/meta?hub.mode=subscribe&hub.verify_token=s3cret-token"
+                                                 "&hub.challenge=42", "1.1", 200)
+        access.removeHandler(caplog.handler)
+    assert "23456789" not in caplog.text and "5123456789" not in caplog.text
+    assert "s3cret-token" not in caplog.text and "hub.challenge=42" in caplog.text
+
+
+def test_item6_a_persons_reply_shows_the_visitor_a_display_name_not_the_login(served: Served) -> None:
+    from click.testing import CliRunner
+
+    from frontdesk.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "users", "create", "erik.admin",
+                                      "--password-stdin", "--display-name", "Erik from Harbor"],
+                                input="erik's password 1\n")
+    assert result.exit_code == 0, result.output
+    served.app.store.update_agent(AGENT, public=True)
+    conversation = httpx.post(f"{served.url}/widget/{AGENT}/conversations").json()
+    served.app.take_over(conversation["id"], "erik.admin")
+    served.app.reply_as(conversation["id"], "erik.admin", "Hello, Erik here")
+    seen = httpx.get(f"{served.url}/widget/{AGENT}/conversations/{conversation['id']}",
+                     headers={"X-Conversation-Token": conversation["token"]}).json()
+    reply = [m for m in seen["messages"] if m["role"] == "human"][0]
+    assert reply["by"] == "Erik from Harbor" and "erik.admin" not in json.dumps(seen)

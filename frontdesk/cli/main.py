@@ -118,17 +118,22 @@ def agents_create(ctx: click.Context, name: str, persona: str, instructions: str
               help="A web site that may embed the agent's chat (https://shop.example; * for any). Repeatable; "
                    "replaces the list.")
 @click.option("--no-origins", is_flag=True, help="No web site may embed the agent's chat.")
+@click.option("--retention-days", type=click.IntRange(0, 36500), default=None,
+              help="Erase conversations not updated for this many days (0 keeps them forever).")
 @click.option("--public/--private", "public", default=None,
               help="Whether the agent's public web chat answers anyone (default: private; docs/security.md).")
 @click.pass_context
 @handled
 def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions: str | None, instructions_file: Any,
-                allow_origins: tuple[str, ...], no_origins: bool, public: bool | None) -> None:
+                allow_origins: tuple[str, ...], no_origins: bool, public: bool | None,
+                retention_days: int | None) -> None:
     """Change the persona, instructions, allowed web origins or public web chat of NAME."""
     origins = [] if no_origins else (checked_origins(allow_origins) if allow_origins else None)
     agent = _app(ctx).store.update_agent(name, persona=persona,
                                          instructions=_read_text_option(instructions, instructions_file),
                                          allowed_origins=origins, public=public)
+    if retention_days is not None:
+        _app(ctx).store.set_retention_days(agent.id, retention_days or None)
     click.echo(f"updated agent {name}")
     if agent.allowed_origins and not agent.public:
         click.echo(f"note: the web chat of {name} stays closed until `frontdesk agents edit {name} --public`")
@@ -517,9 +522,14 @@ def _password(from_stdin: bool) -> str:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 @handled
-def users_create(ctx: click.Context, name: str, password_stdin: bool) -> None:
+@click.option("--display-name", default="", help="The name customers see on this user's replies "
+                                                 "(default: 'a team member'; never the login).")
+def users_create(ctx: click.Context, name: str, password_stdin: bool, display_name: str) -> None:
     """Make a console user NAME (asks for a password)."""
-    _app(ctx).create_user(name, _password(password_stdin))
+    app = _app(ctx)
+    app.create_user(name, _password(password_stdin))
+    if display_name:
+        app.store.set_user_display_name(name, display_name.strip()[:100])
     click.echo(f"created user {name}")
 
 
@@ -559,6 +569,7 @@ def main() -> None:
 
 from . import channels as _channels  # noqa: E402,F401  (registers `frontdesk channels`)
 from . import characters as _characters  # noqa: E402,F401  (registers `frontdesk characters`)
+from . import contacts as _contacts  # noqa: E402,F401  (registers `frontdesk contacts`)
 from . import demo as _demo  # noqa: E402,F401  (registers `frontdesk demo`)
 from . import evaluation as _evaluation  # noqa: E402,F401  (registers `frontdesk eval`)
 from . import inference as _inference  # noqa: E402,F401  (registers `frontdesk models serve`)

@@ -93,6 +93,8 @@ class AgentPatch(Strict):
     instructions: str | None = Field(None, max_length=100_000)
     allowed_origins: list[str] | None = Field(None, max_length=50)
     public: bool | None = Field(None, description="Whether the agent's public web chat answers anyone.")
+    retention_days: int | None = Field(None, ge=0, le=36500,
+                                       description="Erase conversations not updated for this many days (0: keep).")
 
 
 class SourceIn(Strict):
@@ -144,6 +146,8 @@ def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, An
     origins = checked_origins(body.allowed_origins) if body.allowed_origins is not None else None
     agent = svc.frontdesk.store.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
                                              allowed_origins=origins, public=body.public)
+    if body.retention_days is not None:
+        svc.frontdesk.store.set_retention_days(agent.id, body.retention_days or None)
     return agent_json(agent, svc.frontdesk.store, detail=True)
 
 

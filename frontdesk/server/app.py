@@ -23,6 +23,7 @@ from ..config import Settings
 from ..errors import AlreadyExists, Busy, FrontdeskError, InfrastructureError, NotFound, UserError
 from ..log import get_logger
 from ..safety.hostile import json_body_problem
+from ..safety.privacy import expire_conversations, redact_access_log
 from .jobs import Jobs
 from .ratelimit import RateLimiter
 from .streaming import StreamSlots
@@ -66,6 +67,30 @@ class Services:
         threading.Thread(target=load, name="frontdesk-warm-up", daemon=True).start()
 
 
+class RetentionSweep:
+    """Erases conversations past their agent's retention period: at start, then hourly."""
+
+    def __init__(self, frontdesk: Frontdesk, every: float = 3600.0) -> None:
+        self._stop = threading.Event()
+        self._frontdesk = frontdesk
+        self._every = every
+        self._thread = threading.Thread(target=self._run, name="frontdesk-retention", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                erased = expire_conversations(self._frontdesk.store, self._frontdesk.settings.home)
+                if erased:
+                    log.info("expired conversations erased", conversations=erased)
+            except Exception as exc:  # noqa: BLE001 - the sweep retries next hour
+                log.warning("retention sweep failed", error=repr(exc))
+            self._stop.wait(self._every)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
 def services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
@@ -76,7 +101,17 @@ def error_body(message: str, kind: str, code: str | None = None, param: str | No
 
 
 def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_up: bool = True) -> FastAPI:
-    from . import api, characters, console, openai_api, voice, webhooks, widget, widget_voice
+    from . import (
+        api,
+        characters,
+        console,
+        openai_api,
+        privacy,
+        voice,
+        webhooks,
+        widget,
+        widget_voice,
+    )
 
     shared = Services(frontdesk or Frontdesk(settings))
     if settings.retrieval_process:
@@ -87,7 +122,10 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
         if warm_up:
             shared.warm_up()
         shared.frontdesk.channels.start()
+        redact_access_log()
+        sweeper = RetentionSweep(shared.frontdesk)
         yield
+        sweeper.stop()
         shared.frontdesk.channels.stop()
         shared.jobs.close()
         if settings.retrieval_process:
@@ -107,6 +145,7 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     app.include_router(widget_voice.router)
     app.include_router(console.router)
     app.include_router(webhooks.router)
+    app.include_router(privacy.router)
     _error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and model state")

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from ..app import checked_origins
 from ..domain import Agent, User
 from ..errors import AlreadyExists, FrontdeskError, InvalidInput, NotFound
+from ..safety.privacy import mask_id, mask_phones
 from ..views import agent_names, channel_json, conversation_json, message_json, source_json
 from .api import keep_upload, sync_job
 from .app import RowId, Services, services
@@ -232,12 +233,17 @@ def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = 
 
 
 @router.get("/conversations/{conversation_id}")
-def conversation(conversation_id: RowId, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
+def conversation(conversation_id: RowId, request: Request, svc: Svc, login: Login, flash: str = "",
+                 reveal: bool = False) -> HTMLResponse:
     found = svc.frontdesk.conversation(conversation_id)
     agent = svc.frontdesk.store.get_agent_by_id(found.agent_id)
     transcript = [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(found.id)]
+    contact = found.external_id.partition(":")[2] if found.external_id and found.channel != "web" else f"web:{found.id}"
+    if not reveal:  # phone numbers stay masked until the person asks to see them (and it is in the URL)
+        transcript = [{**m, "text": mask_phones(m["text"])} for m in transcript]
     return page("conversation.html", request, login, agent=agent, conversation=conversation_json(found, agent.name),
-                transcript=transcript, flash=flash)
+                transcript=transcript, flash=flash, reveal=reveal,
+                contact=contact if reveal or contact.startswith("web:") else mask_id(contact))
 
 
 @router.post("/conversations/{conversation_id}/takeover")

@@ -141,7 +141,8 @@ def history(name: str, conversation_id: RowId, request: Request, response: Respo
     conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
     messages = svc.frontdesk.store.messages(conversation.id, after)
     return {"id": conversation.id, "status": conversation.status,
-            "messages": [visitor_message(message_json(m)) for m in messages]}
+            "messages": [visitor_message({**message_json(m), "by_display": m.payload.get("by_display")})
+                         for m in messages]}
 
 
 @router.post("/widget/{name}/conversations/{conversation_id}/messages",

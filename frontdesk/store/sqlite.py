@@ -26,6 +26,7 @@ from .base import Message, SyncPlan
 from .channel_tables import ChannelTables
 from .character_tables import CharacterTables
 from .eval_tables import EvalTables
+from .privacy_tables import PrivacyTables, private_file
 
 _AGENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _CHUNK = 500  # host parameters per IN (...) list
@@ -39,11 +40,11 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-class SQLiteStore(ChannelTables, EvalTables, CharacterTables):
+class SQLiteStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(self.path))  # transcripts and phone numbers: the owner's alone
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()

@@ -216,6 +216,7 @@
     lastId = Math.max(lastId, message.id || 0);
     var node = bubble(message.role);
     node.querySelector(".body").textContent = message.text;
+    if (message.role === "human" && message.by) { node.querySelector(".who").textContent = T.person + " · " + message.by; }
     if (message.role === "assistant") { decorate(node, message); }
   }
 

@@ -1,0 +1,96 @@
+"""The SQLite side of a customer's data rights: finding a contact's conversations, erasing them,
+and the retention sweep. A mixin of :class:`frontdesk.store.sqlite.SQLiteStore`.
+
+A contact is a messaging sender (a WhatsApp number as Meta sends it, digits only, or a Messenger
+or Instagram PSID) or a web visitor (``web:<conversation id>``): conversations keep the sender as
+``external_id = '<account>:<sender>'`` and channel events as ``sender``.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+
+def private_file(path: Path) -> None:
+    """Create ``path``'s folder 0700 (when it does not exist) and the file 0600 (SQLite gives its
+    -wal and -shm files the database's mode)."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+        path.parent.chmod(0o700)  # mkdir's mode passes through the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    os.chmod(path, 0o600)
+
+
+class PrivacyTables:
+    if TYPE_CHECKING:  # provided by the store
+        def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
+        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+
+    def contact_conversation_ids(self, contact: str, agent_id: int | None = None) -> list[int]:
+        """Ids of the conversations of ``contact`` (a sender id, or ``web:<id>``), of one agent or all."""
+        scope, params = ("AND agent_id = ?", [agent_id]) if agent_id is not None else ("", [])
+        if contact.startswith("web:"):
+            ref = contact.removeprefix("web:")
+            if not ref.isdigit():
+                return []
+            rows = self._query(f"SELECT id FROM conversations WHERE channel = 'web' AND id = ? {scope}", (int(ref), *params))
+        else:
+            rows = self._query(
+                "SELECT id FROM conversations WHERE channel != 'web' AND external_id IS NOT NULL AND "
+                f"substr(external_id, instr(external_id, ':') + 1) = ? {scope} ORDER BY id", (contact, *params))
+        return [int(r[0]) for r in rows]
+
+    def contact_events(self, contact: str, conversation_ids: Sequence[int]) -> list[sqlite3.Row]:
+        """Inbound channel events of the contact (also those not tied to a conversation)."""
+        marks = ",".join("?" * len(conversation_ids)) or "NULL"
+        return self._query(f"SELECT * FROM channel_events WHERE sender = ? OR conversation_id IN ({marks}) ORDER BY id",
+                           (contact, *conversation_ids))
+
+    def erase_conversations(self, conversation_ids: Sequence[int], sender: str | None = None) -> dict[str, Any]:
+        """Delete conversations, their messages, the channel events and outbox rows about them (and
+        every event of ``sender``); what was deleted, and media files no other row still needs."""
+        ids = list(conversation_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        with self._tx() as db:
+            events = [r[0] for r in db.execute(
+                f"SELECT id FROM channel_events WHERE conversation_id IN ({marks}) OR (? IS NOT NULL AND sender = ?)",
+                (*ids, sender, sender))]
+            event_marks = ",".join("?" * len(events)) or "NULL"
+            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})", events)]
+            messages = db.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", ids).rowcount
+            outbox = db.execute(f"DELETE FROM channel_outbox WHERE conversation_id IN ({marks})", ids).rowcount
+            db.execute(f"DELETE FROM channel_events WHERE id IN ({event_marks})", events)
+            conversations = db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", ids).rowcount
+            orphaned = [p for p in set(media) if not db.execute("SELECT 1 FROM channel_media WHERE path = ?", (p,)).fetchone()]
+        return {"conversations": conversations, "messages": messages, "events": len(events), "sends": outbox,
+                "media_files": orphaned}
+
+    def expired_conversation_ids(self, agent_id: int, before: datetime) -> list[int]:
+        """Conversations of ``agent_id`` not updated since ``before`` (the retention sweep)."""
+        rows = self._query("SELECT id FROM conversations WHERE agent_id = ? AND updated_at < ?",
+                           (agent_id, before.isoformat()))
+        return [int(r[0]) for r in rows]
+
+    def retention_days(self) -> dict[int, int]:
+        """Agent id -> days its conversations are kept, for the agents whose owner set a period."""
+        return {int(r[0]): int(r[1]) for r in self._query(
+            "SELECT id, retention_days FROM agents WHERE retention_days IS NOT NULL")}
+
+    def set_retention_days(self, agent_id: int, days: int | None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE agents SET retention_days = ? WHERE id = ?", (days, agent_id))
+
+    def user_display_name(self, name: str) -> str:
+        rows = self._query("SELECT display_name FROM users WHERE name = ?", (name,))
+        return str(rows[0][0]) if rows else ""
+
+    def set_user_display_name(self, name: str, display_name: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE users SET display_name = ? WHERE name = ?", (display_name, name))
