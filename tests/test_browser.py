@@ -84,6 +84,7 @@ def test_widget_answers_with_a_product_card_and_the_console_takes_over(browser: 
     launcher.click()
     dialog = customer.get_by_role("dialog", name="Harbor Coffee")
     expect(dialog).to_be_visible()
+    expect(dialog.locator(".ai-badge")).to_have_text("AI assistant")  # AI disclosure, always visible (issue 18)
     box = customer.get_by_label("Your message")
     expect(box).to_be_focused()  # keyboard users land in the text box
     box.fill("How much is the Profitec Go espresso machine?")
@@ -146,6 +147,7 @@ def test_widget_at_phone_width_in_german(browser: object, stack: tuple) -> None:
     dialog = phone.get_by_role("dialog")
     width = dialog.evaluate("node => node.getBoundingClientRect().width")
     assert width == 390  # the panel fills a phone's screen
+    expect(dialog.locator(".ai-badge")).to_have_text("KI-Assistent")
     phone.get_by_label("Ihre Nachricht").fill("Wann habt ihr am Samstag geöffnet?")
     phone.get_by_role("button", name="Senden").click()
     expect(phone.get_by_role("log")).to_contain_text("9:00", timeout=20_000)

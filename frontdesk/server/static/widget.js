@@ -32,7 +32,7 @@
          thinking: "Writing…", helped: "Did this help?", yes: "Yes", no: "No", thanks: "Thank you for telling us.",
          mic: "Record a voice message", stop: "Stop recording and send", listening: "Listening…",
          voiceNote: "Voice message", noMic: "The microphone is not available. Please type your question.",
-         playAnswer: "Answer, spoken"},
+         playAnswer: "Answer, spoken", ai: "AI assistant"},
     de: {open: "Chat öffnen", close: "Chat schließen", title: "Chat", placeholder: "Ihre Frage…",
          label: "Ihre Nachricht", send: "Senden", sources: "Quellen", asOf: "Stand", view: "Zum Produkt",
          inStock: "Auf Lager", outOfStock: "Nicht auf Lager", preorder: "Vorbestellung", backorder: "Nachbestellt",
@@ -44,7 +44,7 @@
          thanks: "Danke für Ihre Rückmeldung.",
          mic: "Sprachnachricht aufnehmen", stop: "Aufnahme beenden und senden", listening: "Hört zu…",
          voiceNote: "Sprachnachricht", noMic: "Das Mikrofon ist nicht verfügbar. Bitte schreiben Sie Ihre Frage.",
-         playAnswer: "Antwort zum Anhören"}
+         playAnswer: "Antwort zum Anhören", ai: "KI-Assistent"}
   }[lang];
   var storeKey = "frontdesk:" + base + ":" + (character ? "character:" : "") + agent;
   var state = load();
@@ -81,6 +81,7 @@
     "header h2{margin:0;font-size:17px;font-weight:600}" +
     "header .avatar{width:36px;height:36px;border-radius:50%;object-fit:cover;margin-right:10px;background:#fff}" +
     "header .who-is{display:flex;align-items:center}" +
+    "header .ai-badge{display:inline-block;margin-top:2px;font-size:12px;opacity:.9}" +
     ".close{background:transparent;border:0;color:#fff;font-size:24px;line-height:1;cursor:pointer;padding:4px 8px}" +
     ".log{flex:1;overflow-y:auto;padding:12px 14px;display:flex;flex-direction:column;gap:10px;font-size:15px;line-height:1.45}" +
     ".msg{max-width:88%;padding:9px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}" +
@@ -114,7 +115,7 @@
     "</style>" +
     "<button class='launcher' type='button' aria-haspopup='dialog' aria-expanded='false' aria-controls='fd-panel'></button>" +
     "<section class='panel' id='fd-panel' role='dialog' aria-modal='false' aria-labelledby='fd-title' hidden lang='" + lang + "'>" +
-    "<header><div class='who-is'><img class='avatar' alt='' hidden><h2 id='fd-title'></h2></div><button class='close' type='button'>&times;</button></header>" +
+    "<header><div class='who-is'><img class='avatar' alt='' hidden><div><h2 id='fd-title'></h2><span class='ai-badge'></span></div></div><button class='close' type='button'>&times;</button></header>" +
     "<div class='log' role='log' aria-live='polite' aria-relevant='additions text'></div>" +
     "<form><label class='sr' for='fd-input'></label>" +
     "<textarea id='fd-input' rows='1' maxlength='2000'></textarea>" +
@@ -131,6 +132,7 @@
   launcher.textContent = T.open;
   closeButton.setAttribute("aria-label", T.close);
   root.querySelector("#fd-title").textContent = script.dataset.title || T.title;
+  root.querySelector(".ai-badge").textContent = T.ai;  // AI disclosure (EU AI Act, Article 50): always visible
   root.querySelector("label").textContent = T.label;
   input.placeholder = T.placeholder;
   sendButton.textContent = T.send;
