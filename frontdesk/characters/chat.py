@@ -32,6 +32,7 @@ from ..answer.verify import unsupported_claims
 from ..domain import utcnow
 from ..errors import InvalidInput
 from ..llm import ChatModel
+from ..safety.disclosure import asks_if_ai, claims_human
 from ..search.text import STOPWORDS, tokens
 from .card import fill
 from .domain import Character
@@ -44,23 +45,6 @@ LEAK_WORDS = 8
 MAX_MESSAGE = 4000
 HISTORY_LIMIT = 400  # messages read back for the context rule
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”*)]*\s+|\n+")
-#: Sincere questions about the other side's nature (English and German): who or what is writing.
-_ASKS_AI = re.compile(
-    r"\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+|really\s+|actually\s+)*(?:real|human|person|ai|a\.i\.|bot|robot|chat ?bot|"
-    r"machine|computer|program|language model|llm|chatgpt)\b|"
-    r"\b(?:am i|are we)\s+(?:talking|chatting|speaking|writing)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+)?(?:human|person|"
-    r"ai|bot|robot|machine|computer|program)\b|"
-    r"\b(?:is this|is that)\s+(?:an?\s+)?(?:ai|bot|chat ?bot|real person|human)\b|"
-    r"\bbist\s+du\s+(?:eine?\s+|wirklich\s+|echt\s+)*(?:echt|real|mensch|ki|k\.i\.|bot|roboter|chatbot|maschine|"
-    r"computer|programm|sprachmodell)\b|"
-    r"\bsind\s+sie\s+(?:eine?\s+|wirklich\s+)*(?:echt|mensch|ki|bot|roboter|chatbot|maschine|computer|programm)\b|"
-    r"\b(?:rede|spreche|schreibe|chatte)\s+ich\s+(?:hier\s+)?mit\s+(?:einer?\s+|einem\s+)?(?:echten\s+)?(?:mensch\w*|ki|bot|"
-    r"roboter|maschine|computer|programm|person)\b", re.I)
-_CLAIMS_HUMAN = re.compile(
-    r"\b(?:i am|i'm)\s+(?:a\s+)?(?:real\s+)?(?:human|person|not an? (?:ai|bot|robot|machine|program))\b|"
-    r"\bich bin\s+(?:ein\s+)?(?:echter\s+)?(?:mensch|keine?\s+(?:ki|bot|maschine|programm))\b", re.I)
-
-
 def disclosure(language: str, name: str) -> str:
     if language == "de":
         return f"Ich bin eine KI: {name} ist eine Figur, die von einem Computerprogramm gespielt wird, kein Mensch."
@@ -197,7 +181,7 @@ class CharacterChat:
             pieces.append(sentence)
             yield "delta", sentence if len(pieces) == 1 else " " + sentence
 
-        asks_ai = bool(_ASKS_AI.search(text))
+        asks_ai = asks_if_ai(text)  # one detector for agents and characters
         if asks_ai:
             reply.disclosed = True
             yield from emit(disclosure(language, character.name))
@@ -284,7 +268,7 @@ class CharacterChat:
                     reply.mode = "refused"
                     yield from emit(refusal(reply.language))
                     return
-                if asks_ai and _CLAIMS_HUMAN.search(sentence):
+                if asks_ai and claims_human(sentence):
                     continue
                 if grounded:
                     problems = unsupported_claims(sentence, "", allow=f"{text} {definition}", language=reply.language)
