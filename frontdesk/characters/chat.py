@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from ..app import Frontdesk
 
 LEAK_WORDS = 8
+#: A character's reply: one to four sentences (the platform rules ask for that), so fewer tokens than an answer.
+REPLY_TOKENS = 150
 MAX_MESSAGE = 4000
 HISTORY_LIMIT = 400  # messages read back for the context rule
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”*)]*\s+|\n+")
@@ -85,6 +87,8 @@ class LeakGuard:
         for text in allowed:
             allowed_grams |= self._grams(_words(text))
         self.grams: set[tuple[str, ...]] = set()
+        #: hidden texts shorter than LEAK_WORDS words (4 or more) leak when repeated whole
+        self.short = [" ".join(w) for w in map(_words, hidden) if 4 <= len(w) < LEAK_WORDS]
         for text in hidden:
             self.grams |= self._grams(_words(text)) - allowed_grams
 
@@ -93,7 +97,11 @@ class LeakGuard:
         return {tuple(words[i:i + LEAK_WORDS]) for i in range(len(words) - LEAK_WORDS + 1)}
 
     def leaks(self, text: str) -> bool:
-        return bool(self._grams(_words(text)) & self.grams)
+        said = _words(text)
+        if self._grams(said) & self.grams:
+            return True
+        joined = f" {' '.join(said)} "
+        return any(f" {short} " in joined for short in self.short)
 
 
 @dataclass
@@ -125,7 +133,10 @@ class CharacterChat:
     @property
     def model(self) -> ChatModel:
         if self._model is None:
-            model = self.frontdesk.responder().model  # the answer model, loaded once and shared
+            # the fast model when there is one (first text within the target on two cores), else the
+            # answer model; both loaded once and shared with the agents (docs/characters.md)
+            responder = self.frontdesk.responder()
+            model = responder.fast_model or responder.model
             assert model is not None
             self._model = model
         return self._model
@@ -251,13 +262,14 @@ class CharacterChat:
         if asks_ai:
             extra = "The user has just asked whether you are an AI: you are one, and that has been said; do not deny it."
         assembled = assemble(character, history, text, user=user, context_tokens=settings.llm_context,
-                             reply_tokens=settings.max_answer_tokens, extra_system=extra)
+                             reply_tokens=min(REPLY_TOKENS, settings.max_answer_tokens), extra_system=extra)
         reply.lore, reply.dropped = assembled.lore, assembled.dropped
         guard = LeakGuard(assembled.hidden, [text, *character.greetings])
         definition = " ".join(assembled.hidden[:6]) + " " + " ".join(character.greetings)
         model = self.model
         reply.model = model.name
-        stream = model.stream(assembled.messages, max_tokens=settings.max_answer_tokens, temperature=0.7)
+        stream = model.stream(assembled.messages, max_tokens=min(REPLY_TOKENS, settings.max_answer_tokens),
+                              temperature=0.7)
         said, previous = 0, ""
         try:
             for sentence in _sentences(stream, [f"{user}:", "User:", "{{user}}:"]):

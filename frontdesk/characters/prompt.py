@@ -6,6 +6,11 @@ The context rule (docs/characters.md): the system prompt, the new message and ro
 reply are always kept; earlier messages are kept newest first while they fit in what is left
 of the model's context (tokens estimated as characters / 3, on the safe side for German);
 the oldest are dropped, and the greeting goes with them once the conversation outgrows it.
+
+A card's ``post_history_instructions`` close the definition (just before the platform's rules)
+instead of following the chat as a last system message: the packaged small models repeated an
+instruction placed after the chat back to the user ("Stay in Captain Mira's voice."), and this
+way the whole system prompt stays one prefix that llama.cpp keeps in its prompt cache.
 """
 
 from __future__ import annotations
@@ -78,6 +83,9 @@ def system_prompt(character: Character, user: str, lore: list[lorebook.Triggered
     if examples:
         examples = examples.replace("<START>", "---")
         parts.append("Example dialogue (for style only; it is not part of this chat):\n" + examples)
+    after = f(data.get("post_history_instructions", "")).replace("{{original}}", "").strip()
+    if after:  # at the end of the definition, not after the chat: see the module's docstring
+        parts.append(after)
     parts.append(PLATFORM_RULES)
     parts.append(RATING_RULES.get(character.rating, RATING_RULES["general"]))
     return "\n\n".join(p for p in parts if p)
@@ -91,9 +99,7 @@ def assemble(character: Character, history: list[tuple[str, str]], message: str,
     system = system_prompt(character, user, lore)
     if extra_system:
         system += "\n\n" + extra_system
-    after = fill(character.data.get("post_history_instructions", ""), character.name, user).strip()
-    after = after.replace("{{original}}", "").strip()
-    budget = context_tokens - reply_tokens - tokens(system) - tokens(message) - tokens(after) - MARGIN_TOKENS
+    budget = context_tokens - reply_tokens - tokens(system) - tokens(message) - MARGIN_TOKENS
     kept: list[dict[str, str]] = []
     for role, text in reversed(history):
         cost = tokens(text) + 4
@@ -102,8 +108,6 @@ def assemble(character: Character, history: list[tuple[str, str]], message: str,
         budget -= cost
         kept.insert(0, {"role": role, "content": text})
     messages = [{"role": "system", "content": system}, *kept, {"role": "user", "content": message}]
-    if after:
-        messages.append({"role": "system", "content": after})
     data = character.data
     hidden = [fill(data.get(k, "") or "", character.name, user)
               for k in ("system_prompt", "description", "personality", "scenario", "mes_example",
