@@ -154,6 +154,21 @@ def test_shopify_current_csv_header_set() -> None:
     assert errors[0].where == "line 3" and "malformed price 'abc'" in errors[0].reason
 
 
+def test_shopify_untracked_inventory_is_available() -> None:
+    """A blank inventory tracker means Shopify does not track the variant: quantity 0 is not "sold out"."""
+    csv = SHOPIFY_CURRENT.splitlines()[0] + "\n" + "\n".join([
+        "Gift Card,gift-card,A voucher,Harbor,,Vouchers,,TRUE,Active,GC-25,,Title,Default Title,,,,,25.00,,,0,DENY,",
+        "Tamper,tamper,Steel tamper,Harbor,,Tools,,TRUE,Active,TA-1,,Title,Default Title,,,,,30.00,,shopify,0,DENY,",
+    ]) + "\n"
+    records, errors = read("products.csv", csv, currency="EUR")
+    assert not errors
+    availability = {r.key: r.fields["availability"] for r in records}
+    assert availability == {"GC-25": "in stock", "TA-1": "out of stock"}
+    legacy = SHOPIFY_LEGACY.replace("APR-SAND-L,shopify,0,deny", "APR-SAND-L,,0,deny")
+    by_id = {r.key: r for r in read("products_export.csv", legacy, currency="EUR")[0]}
+    assert by_id["APR-SAND-L"].fields["availability"] == "in stock"
+
+
 def test_tau2_nested_json_becomes_one_item_per_variant(tau2_db: Path) -> None:
     records, errors = read("db.json", tau2_db.read_bytes())
     assert not errors

@@ -139,6 +139,7 @@ def test_forged_or_missing_signatures_are_refused_and_nothing_is_kept(meta: Meta
 
 # -- WhatsApp ------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_whatsapp_delivery_with_every_message_type(meta: Meta) -> None:
     other, buyer, photographer = "4917099988877", "4915200000001", "4915200000002"
     delivery = m.wa_delivery(
@@ -212,6 +213,7 @@ def test_whatsapp_delivery_with_every_message_type(meta: Meta) -> None:
     assert send.delivery == "failed" and send.error == "Re-engagement message"
 
 
+@pytest.mark.slow
 def test_each_message_is_answered_once_across_retries_and_a_restart(meta: Meta, upstream: ServerThread) -> None:
     customers = [f"49151000000{n:02d}" for n in range(12)]
     deliveries = [m.wa_delivery([m.wa_value([m.wa_text(f"wamid.R{n}", "When are you open on Saturday?",
@@ -242,6 +244,7 @@ def test_each_message_is_answered_once_across_retries_and_a_restart(meta: Meta, 
     assert len(meta.graph.sent("text")) == len(customers)
 
 
+@pytest.mark.slow
 def test_graph_errors_are_retried_without_sending_twice(meta: Meta) -> None:
     meta.graph.fail(2, 500)
     meta.graph.fail(1, 429, retry_after=0.05)
@@ -530,6 +533,7 @@ def test_an_unconfigured_server_refuses_deliveries_with_503(built_home: Path, tm
         assert served.app.store.event_counts() == {}
 
 
+@pytest.mark.slow
 def test_list_message_without_a_catalog_and_replies_from_buttons_quick_replies_and_postbacks(meta: Meta) -> None:
     plain = "106540352242999"
     meta.app.channels.connect(AGENT, "whatsapp", plain)
@@ -572,3 +576,15 @@ def test_media_acknowledgements_are_good_german() -> None:
     assert "ich habe Ihr Bild erhalten" in phrases.media_received("de", "image")
     assert "ich habe Ihren Sticker erhalten" in phrases.media_received("de", "sticker")
     assert "I received your voice message" in phrases.media_received("en", "audio")
+
+
+def test_retry_after_in_seconds_or_as_an_http_date() -> None:
+    from datetime import UTC, datetime
+
+    from frontdesk.retry import retry_after
+
+    now = datetime(2026, 12, 2, 6, 0, 0, tzinfo=UTC)
+    assert retry_after("7", now) == 7.0
+    assert retry_after("Wed, 02 Dec 2026 06:00:30 GMT", now) == 30.0
+    assert retry_after("Wed, 02 Dec 2026 05:59:00 GMT", now) == 0.0  # already past: go now
+    assert retry_after("soon", now) is None and retry_after("", now) is None and retry_after(None, now) is None

@@ -147,6 +147,7 @@ def test_model_handle_on_v1_with_the_openai_client(served: Served) -> None:
         client.chat.completions.create(model="nobody", messages=[{"role": "user", "content": "hi"}])
 
 
+@pytest.mark.slow
 def test_a_grounded_character_answers_facts_through_the_agents_check(served: Served) -> None:
     _import(served, CARDS / "v2_spec_example.json", "mira")
     served.http.patch("/api/characters/mira", json={"knowledge": AGENT})

@@ -141,3 +141,38 @@ def test_chunk_assigns_headings_by_level() -> None:
 
     document = ParsedDocument("T", [Block("A", 1), Block("one"), Block("B", 2), Block("two"), Block("C", 1), Block("three")])
     assert [(h, t) for h, t, _ in chunk(document)] == [("A", "one"), ("B", "two"), ("C", "three")]
+
+
+def test_markdown_is_parsed_by_commonmark_with_front_matter_from_yaml() -> None:
+    text = """---
+title: "Opening: hours & days"
+tags: [shop, hours]
+---
+# Hours
+
+We are **open** Monday to _Friday_, see [the map](https://maps.example/x).
+Second line of the same paragraph.
+
+- 9:00 to 17:00 `daily`
+- Saturday: ![closed sign](closed.png)
+
+| Day | Hours |
+|---|---|
+| Mon | 9-17 |
+
+    indented code stays text
+
+> a quoted sentence
+"""
+    doc = parse_document(Resource("hours.md", text.encode()))
+    assert doc.title == "Opening: hours & days"  # a colon inside quotes: YAML, not a regular expression
+    assert [(b.level, b.text) for b in doc.blocks] == [
+        (1, "Hours"),
+        (0, "We are open Monday to Friday, see the map. Second line of the same paragraph."),
+        (0, "9:00 to 17:00 daily"), (0, "Saturday: closed sign"),
+        (0, "Day | Hours"), (0, "Mon | 9-17"),
+        (0, "indented code stays text"), (0, "a quoted sentence"),
+    ]
+    # a # inside a fenced block is code, not a heading; broken front matter is content's problem, not a crash
+    fenced = parse_document(Resource("a.md", b"---\ntitle: [unclosed\n---\n```\n# not a heading\n```\n## Real\n"))
+    assert fenced.title == "Real" and [b.level for b in fenced.blocks] == [0, 2]

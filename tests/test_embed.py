@@ -21,6 +21,7 @@ def texts(tau2_db: Path) -> list[str]:
     return [t for pair in zip(texts[: len(extra) * 20], extra * 20, strict=True) for t in pair] + texts[100:400]
 
 
+@pytest.mark.slow
 def test_sharded_sentencepiece_embedding_equals_the_package_itself(texts: list[str]) -> None:
     assert len(texts) > 2 * SHARD_MIN
     reference = normalise(np.asarray(USE(threads=1).encode([t if t.strip() else "-" for t in texts])))
@@ -34,6 +35,7 @@ def test_sharded_sentencepiece_embedding_equals_the_package_itself(texts: list[s
     assert np.allclose(np.linalg.norm(whole, axis=1), 1.0, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_one_thread_embedder_never_splits(texts: list[str]) -> None:
     texts = texts[:200]
     single = UniversalSentenceEncoder(threads=1)

@@ -196,6 +196,7 @@ def _age(app: Frontdesk, conversation_id: int, minutes: int) -> None:
     app.store._db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (then, conversation_id))
 
 
+@pytest.mark.slow
 def test_production_signals_feedback_and_the_console(served: Served, tmp_path: Path) -> None:
     api, app = served.http, served.app
 

@@ -41,6 +41,7 @@ def test_constraints_are_read_from_the_query() -> None:
     assert parse_constraints("a t-shirt for me", facets).options == {}  # "m" alone is not a size
 
 
+@pytest.mark.slow
 def test_variant_query_finds_the_matching_variant_first(retail: Frontdesk) -> None:
     hits = retail.search("retail", "blue cotton crew neck t-shirt size M in stock", 5)
     assert hits[0].item.key == "9612497925"
@@ -157,6 +158,7 @@ def test_the_index_is_kept_on_disk_and_follows_every_change(app: Frontdesk, sett
     assert (now[0] / "options.npy").read_bytes() != b"not numpy"  # rebuilt and saved again
 
 
+@pytest.mark.slow
 def test_large_agents_search_an_inverted_file_with_the_exact_results(retail: Frontdesk, monkeypatch) -> None:
     from frontdesk.search import index
 
@@ -204,6 +206,7 @@ def test_an_expired_sale_price_is_never_the_price(app: Frontdesk, tmp_path) -> N
     assert ids(app.search("shop", "grinder under 250 euros", 5)) == ["NOW"]
 
 
+@pytest.mark.slow
 def test_plans_made_in_the_retrieval_worker_equal_those_made_here(harbor: Frontdesk) -> None:
     import os
     import signal

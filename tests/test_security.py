@@ -34,6 +34,7 @@ def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
 
 # -- 1. the widget routes answer only for an agent its owner made public ----------------------------
 
+@pytest.mark.slow
 def test_item1_a_private_agent_is_not_reachable_and_not_revealed_by_the_widget_routes(served: Served) -> None:
     web = httpx.Client(base_url=served.url, timeout=30)
     try:
@@ -70,6 +71,7 @@ def test_item1_a_private_agent_is_not_reachable_and_not_revealed_by_the_widget_r
 
 # -- 2. the crawler reaches public addresses only, unless the operator allows more -----------------
 
+@pytest.mark.slow
 def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path: Path, local_site, served_private) -> None:
     from frontdesk.app import Frontdesk
     from frontdesk.config import Settings

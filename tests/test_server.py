@@ -133,6 +133,7 @@ def test_agents_and_sources_over_the_api(served: Served, local_site) -> None:
     assert served.http.get("/api/agents/shop").status_code == 404
 
 
+@pytest.mark.slow
 def test_conversations_handoff_and_gaps_over_the_api(served: Served) -> None:
     conversation = served.http.post(f"/api/agents/{AGENT}/conversations").json()
     base = f"/api/agents/{AGENT}/conversations/{conversation['id']}"
@@ -166,6 +167,7 @@ def test_conversations_handoff_and_gaps_over_the_api(served: Served) -> None:
 
 # -- OpenAI-compatible API, with the official client ------------------------------------------------------
 
+@pytest.mark.slow
 def test_openai_client_plain_streamed_and_errors(served: Served, request: pytest.FixtureRequest) -> None:
     client = openai.OpenAI(base_url=served.url + "/v1", api_key=served.key, max_retries=0)
     request.addfinalizer(client.close)
@@ -204,6 +206,7 @@ def test_openai_client_plain_streamed_and_errors(served: Served, request: pytest
         wrong.models.list()
 
 
+@pytest.mark.slow
 def test_raw_stream_ends_with_done(served: Served) -> None:
     with served.http.stream("POST", "/v1/chat/completions", json={
             "model": AGENT, "stream": True, "messages": [{"role": "user", "content": "Do you ship to Austria?"}]}) as r:
@@ -310,6 +313,7 @@ def _login(served: Served, request: pytest.FixtureRequest) -> tuple[httpx.Client
     return browser, csrf
 
 
+@pytest.mark.slow
 def test_console_takeover_reply_and_hand_back(served: Served, request: pytest.FixtureRequest) -> None:
     conversation = served.http.post(f"/api/agents/{AGENT}/conversations").json()
     base = f"/api/agents/{AGENT}/conversations/{conversation['id']}"
@@ -350,6 +354,7 @@ def test_console_takeover_reply_and_hand_back(served: Served, request: pytest.Fi
     assert browser.get("/console/").status_code == 303
 
 
+@pytest.mark.slow
 def test_a_restart_loses_nothing(served: Served, upstream: ServerThread) -> None:
     conversation = served.http.post(f"/api/agents/{AGENT}/conversations").json()
     served.http.post(f"/api/agents/{AGENT}/conversations/{conversation['id']}/messages",
@@ -370,6 +375,7 @@ def test_busy_server_answers_503_with_retry_after(built_home: Path, upstream: Se
 
 # -- the commands -----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_keys_users_and_serve_commands(built_home: Path, tmp_path: Path) -> None:
     import os
     import socket

@@ -120,6 +120,7 @@ def _assemble_in_process(args: tuple[packaged.PackagedWhisper, list[Path], list[
     return str(packaged.assembled(*args))
 
 
+@pytest.mark.slow
 def test_the_model_parts_are_joined_once_even_by_processes_starting_together(tmp_path: Path) -> None:
     model, parts, files = _fake_model(tmp_path)
     models = tmp_path / "models"
@@ -153,6 +154,7 @@ def served(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator
         yield served
 
 
+@pytest.mark.slow
 def test_openai_clients_transcribe_and_speak(served: Served, request: pytest.FixtureRequest) -> None:
     transcriber: FakeTranscriber = served.app.voice.transcriber  # type: ignore[assignment]
     note = tone(2.0)
@@ -204,6 +206,7 @@ def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
     return events
 
 
+@pytest.mark.slow
 def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served: Served,
                                                                          request: pytest.FixtureRequest) -> None:
     app = served.app

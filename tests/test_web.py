@@ -104,3 +104,33 @@ def test_unreachable_start_url_fails_without_side_effects(app: Frontdesk, local_
     summary = app.add_source("web", f"{site.url}/nothing-here.html")
     assert summary.failed == 1 and "HTTP 404" in str(summary.errors[0])
     assert app.sources("web")[0].last_status == "failed"
+
+
+def test_robots_rules_follow_rfc_9309() -> None:
+    """Wildcards, end anchors and the longest match, which urllib.robotparser does not implement."""
+    from frontdesk.ingest.robots import Robots
+
+    robots = Robots("User-agent: *\nDisallow: /*.pdf$\nDisallow: /shop/\nAllow: /shop/public/\n"
+                    "Disallow: /tmp\nCrawl-delay: 3\n\nUser-agent: otherbot\nDisallow: /\n", "frontdesk/0.1")
+    assert not robots.allowed("https://s.example/files/menu.pdf")
+    assert robots.allowed("https://s.example/files/menu.pdf?x=1") and robots.allowed("https://s.example/menu.pdf.html")
+    assert not robots.allowed("https://s.example/shop/cart") and robots.allowed("https://s.example/shop/public/a")
+    assert not robots.allowed("https://s.example/tmp/x") and robots.allowed("https://s.example/about")
+    assert robots.crawl_delay() == 3.0
+    assert not Robots.disallow_all("frontdesk").allowed("https://s.example/")
+    assert Robots.allow_all("frontdesk").allowed("https://s.example/anything")
+
+
+def test_a_folder_ingest_skips_pages_its_robots_txt_disallows(app: Frontdesk, tmp_path: Path) -> None:
+    folder = site_copy(tmp_path)
+    assert (folder / "internal" / "admin.html").exists() and "Disallow: /internal/" in (folder / "robots.txt").read_text()
+    app.create_agent("folder")
+    summary = app.add_source("folder", str(folder))
+    assert summary.ok
+    hits = app.search("folder", "admin internal", 20)
+    assert not any("internal" in hit.item.key for hit in hits)
+    assert any("opening-hours" in hit.item.key for hit in app.search("folder", "opening hours", 5))
+    (folder / "robots.txt").write_text("User-agent: *\nDisallow: /*hours*.html$\n")
+    app.sync("folder")
+    assert not any("opening-hours" in hit.item.key for hit in app.search("folder", "opening hours", 20))
+    assert any("internal" in hit.item.key for hit in app.search("folder", "admin internal", 20))

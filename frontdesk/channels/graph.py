@@ -16,6 +16,7 @@ import httpx
 from ..config import Settings
 from ..errors import GraphError
 from ..log import get_logger
+from ..retry import retry_after
 
 log = get_logger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
@@ -106,7 +107,4 @@ def _message(response: httpx.Response) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers["retry-after"])
-    except (KeyError, ValueError):
-        return None
+    return retry_after(response.headers.get("retry-after"))

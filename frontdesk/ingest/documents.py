@@ -12,7 +12,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import yaml
 from lxml import html as lxml_html
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from ..domain import Record
 from ..errors import ReadError
@@ -91,58 +94,74 @@ def _paragraphs(text: str) -> list[str]:
 
 # -- Markdown and text ------------------------------------------------------------------------
 
-_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def _plain_inline(text: str) -> str:
-    text = _MD_LINK.sub(r"\1", text)
-    return _MD_EMPHASIS.sub(r"\2", text).strip()
+def _inline_text(token: Token) -> str:
+    """The words of an inline token: link and emphasis markup dropped, an image's alt text kept."""
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content or "".join(c.content for c in child.children or []))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 def markdown_blocks(text: str) -> list[Block]:
+    """Markdown (a .md file, or trafilatura's rendering of a page) as blocks, parsed by
+    markdown-it-py (CommonMark with tables): a heading, a paragraph, a list item, a table row
+    (cells joined by " | ") or a code block is one block."""
     blocks: list[Block] = []
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            joined = " ".join(_plain_inline(p) for p in paragraph).strip()
-            if joined:
-                blocks.append(Block(joined))
-            paragraph.clear()
-
-    in_fence = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("```") or stripped.startswith("~~~"):
-            in_fence = not in_fence
-            continue
-        heading = None if in_fence else _MD_HEADING.match(stripped)
-        if heading:
-            flush()
-            blocks.append(Block(_plain_inline(heading.group(2)), level=len(heading.group(1))))
-        elif not stripped or re.fullmatch(r"\|?[\s:|-]+\|?", stripped) and "-" in stripped:
-            flush()
-        elif stripped.startswith(("- ", "* ", "+ ")) or re.match(r"^\d+[.)]\s", stripped) or stripped.startswith("|"):
-            flush()
-            item = re.sub(r"^([-*+]|\d+[.)])\s+", "", stripped)
-            item = " | ".join(c.strip() for c in item.strip("|").split("|")) if stripped.startswith("|") else item
-            blocks.append(Block(_plain_inline(item)))
-        else:
-            paragraph.append(stripped.lstrip("> "))
-    flush()
+    tokens = _MARKDOWN.parse(text)
+    row: list[str] | None = None
+    for i, token in enumerate(tokens):
+        if token.type == "inline":
+            content = _inline_text(token)
+            opener = tokens[i - 1].type if i else ""
+            if row is not None:
+                row.append(content)
+            elif content and opener == "heading_open":
+                blocks.append(Block(content, level=int(tokens[i - 1].tag[1])))
+            elif content:
+                blocks.append(Block(content))
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            if any(row):
+                blocks.append(Block(" | ".join(row)))
+            row = None
+        elif token.type in ("fence", "code_block"):
+            code = re.sub(r"\s+", " ", token.content).strip()
+            if code:
+                blocks.append(Block(code))
+        elif token.type == "html_block":
+            words = re.sub(r"\s+", " ", _html_text(token.content)).strip()
+            if words:
+                blocks.append(Block(words))
     return blocks
+
+
+def _html_text(fragment: str) -> str:
+    try:
+        return str(lxml_html.fragment_fromstring(fragment, create_parent="div").text_content())
+    except (ValueError, lxml_html.etree.ParserError):
+        return ""
 
 
 def parse_markdown(text: str) -> ParsedDocument:
     title = ""
-    if text.startswith("---\n"):  # YAML front matter
-        end = text.find("\n---", 4)
-        if end != -1:
-            front, text = text[4:end], text[end + 4 :]
-            match = re.search(r"^title:\s*[\"']?(.*?)[\"']?\s*$", front, re.M)
-            title = match.group(1) if match else ""
+    front = re.match(r"---[ \t]*\n(.*?)\n---[ \t]*(?:\n|$)", text, re.S)
+    if front:  # YAML front matter: its title, if it has one, titles the document
+        text = text[front.end():]
+        try:
+            meta = yaml.safe_load(front.group(1))
+        except yaml.YAMLError:
+            meta = None
+        if isinstance(meta, dict) and meta.get("title"):
+            title = str(meta["title"]).strip()
     blocks = markdown_blocks(text)
     title = title or next((b.text for b in blocks if b.level == 1), "") or next((b.text for b in blocks if b.level), "")
     return ParsedDocument(title=title, blocks=blocks)

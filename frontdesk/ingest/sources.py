@@ -18,6 +18,7 @@ from .catalog.shopify import is_shopify
 from .documents import DOCUMENT_SUFFIXES, document_records
 from .faq import faq_columns, read_faq
 from .resource import Resource, check_expansion, normalise_header, read_table
+from .robots import Robots
 from .web import Crawler, is_sitemap
 
 log = get_logger(__name__)
@@ -129,7 +130,11 @@ def read_source(source: Source, settings: Settings, crawler: Crawler | None = No
     if not path.exists():
         raise ReadError("no such file or folder any more")
     if path.is_dir():
+        robots = Robots.of_folder(path, settings.user_agent)
         for file in walk(path):
+            if robots is not None and not robots.allowed_file(path, file):
+                log.info("skipped: the folder's robots.txt disallows it", file=str(file))
+                continue
             try:
                 resource = read_file(file, settings)
             except (ReadError, OSError) as exc:

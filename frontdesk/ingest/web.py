@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import time
-import urllib.robotparser
 from collections import deque
 from collections.abc import Iterator
 from urllib.parse import urldefrag, urljoin, urlparse
@@ -24,6 +23,7 @@ from ..errors import FetchError, ReadError
 from ..log import get_logger
 from ..safety.network import PrivateAddress, public_only_transport
 from .resource import Resource, local_name
+from .robots import Robots
 
 log = get_logger(__name__)
 
@@ -136,35 +136,34 @@ class Crawler:
         self.max_pages = max_pages or settings.crawl_max_pages
         self.delay = settings.crawl_delay if delay is None else delay
         self._last_request = 0.0
-        self.robots: urllib.robotparser.RobotFileParser | None = None
+        self.robots: Robots | None = None
         self.limit_reached = False
 
     def _wait(self) -> None:
         delay = self.delay
         if self.robots is not None:
-            asked = self.robots.crawl_delay(self.settings.user_agent)
+            asked = self.robots.crawl_delay()
             if asked:
-                delay = max(delay, float(asked))
+                delay = max(delay, asked)
         pause = self._last_request + delay - time.monotonic()
         if pause > 0:
             time.sleep(pause)
         self._last_request = time.monotonic()
 
     def _load_robots(self, site: str) -> None:
-        parser = urllib.robotparser.RobotFileParser(site + "/robots.txt")
+        agent = self.settings.user_agent
         try:
             _, _, body = self.fetcher.get(site + "/robots.txt")
-            parser.parse(body.decode("utf-8", "replace").splitlines())
+            self.robots = Robots(body.decode("utf-8", "replace"), agent)
         except FetchError as exc:
             if exc.reason.startswith("HTTP 4"):
-                parser.allow_all = True  # no robots.txt: everything is allowed
+                self.robots = Robots.allow_all(agent)  # no robots.txt: everything is allowed
             else:  # RFC 9309: an unreachable robots.txt means "disallow all" for now
-                parser.disallow_all = True
+                self.robots = Robots.disallow_all(agent)
                 log.warning("robots.txt unreachable; crawling nothing", site=site, reason=exc.reason)
-        self.robots = parser
 
     def allowed(self, url: str) -> bool:
-        return self.robots is None or self.robots.can_fetch(self.settings.user_agent, url)
+        return self.robots is None or self.robots.allowed(url)
 
     def fetch(self, url: str) -> tuple[str, str, bytes]:
         self._wait()

@@ -22,6 +22,7 @@ import httpx
 
 from ..errors import InfrastructureError
 from ..log import get_logger
+from ..retry import retry_after as parse_retry_after
 
 log = get_logger(__name__)
 
@@ -111,11 +112,9 @@ class OpenAICompatibleModel:
 
     def _wait(self, attempt: int, reason: str, retry_after: str | None) -> None:
         delay = self.backoff * 2 ** (attempt - 1)
-        if retry_after:
-            try:
-                delay = min(max(float(retry_after), 0.0), _MAX_RETRY_AFTER)
-            except ValueError:
-                pass  # an HTTP date: keep the backoff
+        asked = parse_retry_after(retry_after)
+        if asked is not None:
+            delay = min(asked, _MAX_RETRY_AFTER)
         log.warning("model server not ready, asking again", url=self.base_url, attempt=attempt,
                     reason=reason, wait_s=round(delay, 2))
         time.sleep(delay)

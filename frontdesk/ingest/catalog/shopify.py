@@ -52,6 +52,7 @@ def read_shopify(resource: Resource, default_currency: str | None, base_url: str
     if not is_shopify(header):
         raise ReadError("not a Shopify product CSV (no Handle/URL handle and Price columns)", "line 1")
     by_normal = {normalise_header(h): h for h in header}
+    has_tracker = any(candidate in by_normal for candidate in COLUMNS["tracker"])
 
     def column(values: dict[str, str], name: str) -> str:
         for candidate in COLUMNS[name]:
@@ -96,7 +97,10 @@ def read_shopify(resource: Resource, default_currency: str | None, base_url: str
             variant_id = sku or f"{handle}:" + "/".join(option_values.get(n, "") for n in (1, 2, 3)).strip("/")
             quantity = column(values, "quantity")
             policy = column(values, "policy").lower()
-            tracked = column(values, "tracker") or quantity
+            # Shopify counts stock only for a variant with an inventory tracker: a blank tracker
+            # means "not tracked", and such a variant is for sale whatever its quantity says. A file
+            # without a tracker column at all is read by its quantities.
+            tracked = bool(column(values, "tracker")) if has_tracker else bool(quantity)
             availability = "in stock"
             if tracked and quantity:
                 try:
