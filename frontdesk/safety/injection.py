@@ -145,14 +145,19 @@ _OBEY = re.compile(
     r"\b(?:follow|obey|execute|prioriti[sz]e|serve|comply\s+with|adhere\s+(?:strictly\s+)?to|listen\s+to|focus\s+on)\s+"
     r"(?:only\s+|solely\s+|exclusively\s+|strictly\s+)?(?:my|these|the\s+following|our)\s+(?:\w+\s+)?"
     r"(?:instructions?|commands?|orders?|directives?|guidance|requests?|demands?|wishes|needs|rules)\b|"
-    r"\b(?:befolge|gehorche|folge|diene|priorisiere|gehe\s+auf|reagiere\s+(?:nur\s+)?auf|konzentriere\s+dich\s+auf)\s+"
+    r"\b(?:at|on|under|by)\s+my\s+(?:\w+\s+)?(?:command|orders?|guidance|instructions|direction)\b|"
+    r"\b(?:auf|nach|unter|gemäß)\s+meine[nmr]?\s+(?:\w+\s+)?(?:befehl\w*|anleitung|anweisung\w*|kommando\w*)\b|"
+    r"\b(?:befolge|gehorche|folge|diene|priorisiere|gehe\s+auf|reagiere\s+(?:nur\s+)?auf|konzentriere\s+dich\s+auf|"
+    r"halte\s+dich\s+(?:\w+\s+)?an|passe\s+\w+\s+an)\s+"
     r"(?:nur\s+|ausschließlich\s+|allein\s+)?(?:meine[mn]?|diese[mn]?|den\s+folgenden)\s+(?:\w+\s+){0,2}"
     r"(?:anweisung\w*|befehl\w*|anleitung\w*|wünsch\w*|bedürfnis\w*|anforderung\w*|forderung\w*|regeln)\b", re.I)
 _SET_ASIDE = re.compile(
     rf"\b(?:deactivate|disable|suspend|abandon|drop|violate|leave|deviate\s+from|break|escape|remove|turn\s+off|"
+    rf"neglect|detach\s+from|discard|reconfigure|put\s+aside|set\s+aside|overcome|shed|transcend|unlock|"
     rf"lift|relax|loosen|circumvent|evade|push\s+beyond|go\s+beyond|step\s+outside|reset|erase|wipe)\s+"
     rf"(?:all\s+)?(?:your|the|any|its)\s+(?:\w+\s+){{0,2}}{_RULES_EN}\b|"
     rf"\b(?:deaktiviere|verletze|verlasse|weiche\s+von|trenne\s+dich\s+von|stelle|setze|hebe|lösche|entferne|"
+    rf"vernachlässige|löse\s+dich\s+von|verwirf|übersteuere|konfiguriere|leg|lege|überwinde|durchbrich|sprenge|"
     rf"handle\s+außerhalb|gehe\s+über|überschreite|missachte|ignoriere|umgehe|übergehe|vergiss)\s+"
     rf"(?:alle\s+)?(?:deine[rnms]?|die|jede|sämtliche)\s+(?:\w+\s+){{0,2}}{_RULES_DE}\b", re.I)
 _REVEAL = re.compile(
@@ -160,7 +165,8 @@ _REVEAL = re.compile(
     r"[^.!?\n]{0,50}\b(?:initial|original|hidden|secret|base|core|central|fundamental|primary|essential|key|"
     r"underlying|system|internal|starting|first|foundational)\s+(?:\w+\s+)?(?:prompt|instruction|directive|"
     r"configuration|command|message|text|request)s?\b|"
-    r"\b(?:offenbare|zeige|zeig|erkläre|sag|nenne|verrate|lege|gib|teile|wiederhole)\b[^.!?\n]{0,50}"
+    r"\b(?:offenbare|zeige|zeig|erkläre|sag|nenne|verrate|lege|gib|teile|wiederhole|enttarne|enthülle|offenlegen|"
+    r"verraten|zeigen|offenbaren|nennen)\b[^.!?\n]{0,50}"
     r"\b(?:geheim|anfänglich|ursprünglich|grundlegend|zentral|haupt|basis|system|intern|verborgen|essentiell|erst)\w*"
     r"[\s-]*(?:\w+\s+)?\w*(?:prompt|anweisung|befehl|direktive|konfiguration|instruktion)\w*", re.I)
 #: A task given to a writer or assistant (not a step a visitor takes, such as "click" or "visit").
@@ -172,10 +178,23 @@ _TASK = re.compile(
     r"analysiere|berechne|vergleiche)\b", re.I)
 #: The off-page feature needs a page with at least this many content words around the sentence.
 MIN_PAGE_WORDS = 12
+#: The reader's own internals named in the second person: "your core programming", "deine KI-Ausbildung".
+_MACHINE_SELF = re.compile(
+    r"\byour\s+(?:\w+\s+)?(?:core|base|default|standard|built-in|builtin|initial|original|internal|underlying|hidden|"
+    r"secret|system|safety|ethical|operational|programmed|ai)\s+(?:\w+\s+)?(?:programming|directives?|instructions?|"
+    r"protocols?|settings|behaviou?r|algorithms?|code|safeguards|restrictions|filters|configuration|training|parameters|"
+    r"ethics|rules|guidelines|operations|functionality|limits|boundaries|prompt|mode|persona|responses|policy|policies)\b|"
+    r"\b(?:dein|deine|deiner|deinem|deinen|dir|dich)\s+(?:\w+\s+)?(?:ki-?\w*|\w*programmierung|\w*ausbildung|"
+    r"funktionalität|operationen|\w*algorithmen|\w*sicherheitsvorkehrungen|\w*kodex|\w*prozess|\w*grenzen|"
+    r"standard-?\w+|betriebs\w+|\w*system|\w*einstellungen|\w*anweisung\w*|\w*richtlinie\w*|\w*befehl\w*|"
+    r"\w*direktive\w*|\w*protokoll\w*|\w*prompt|fähigkeiten|antworten|\w*mechanismen|\w*parameter\w*|"
+    r"trainingsdaten|\w*regeln|\w*verhalten\w*|\w*modus)\b|"
+    r"\b(?:das|dein|deinem|ein|den|the|a|an|your|system|initial|base|hidden|secret|original)\s+(?:\w+\s+)?"
+    r"(?:\w+-)?prompt\b|\b\w+-prompts?\b", re.I)
 _CODE = re.compile(r"\b(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}\b")
 _CODE_WORD = re.compile(r"\b(?:code|coupon|voucher|promo\w*|gutschein\w*|rabattcode|aktionscode)\b", re.I)
 
-WEIGHTS = {"addressee": 2.0, "override": 2.0, "obey": 2.0, "set_aside": 2.0, "reveal": 2.0, "meta": 1.25,
+WEIGHTS = {"machine_self": 1.25, "addressee": 2.0, "override": 2.0, "obey": 2.0, "set_aside": 2.0, "reveal": 2.0, "meta": 1.25,
            "response": 1.0, "output": 1.5, "template": 2.0, "shout": 0.75, "off_page_request": 2.0}
 
 
@@ -205,6 +224,8 @@ def score(sentence: str, page: str = "") -> Verdict:
         found.append("override")
     if _META.search(sentence):
         found.append("meta")
+    if _MACHINE_SELF.search(sentence):
+        found.append("machine_self")
     if _OBEY.search(sentence):
         found.append("obey")
     if _SET_ASIDE.search(sentence):
