@@ -214,6 +214,29 @@ def test_a_charx_without_card_json_is_refused(chars: Any) -> None:
         chars.import_card(out.getvalue(), "x.charx")
 
 
+def test_hostile_cards_are_refused_not_crashed(chars: Any) -> None:
+    deep = b'{"spec": "chara_card_v2", "data": {"name": "x", "extensions": ' + b'[' * 100_000 + b']' * 100_000 + b'}}'
+    with pytest.raises(InvalidInput, match="nested too deeply|not valid JSON"):
+        chars.import_card(deep, "deep.json")
+    big = Image.new("1", (20_000, 20_000))
+    out = io.BytesIO()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("chara", _b64({"spec": "chara_card_v2", "data": {"name": "Big"}}))
+    big.save(out, format="PNG", pnginfo=info)
+    with pytest.raises(InvalidInput, match="too large|not a readable PNG"):
+        chars.import_card(out.getvalue(), "bomb.png")
+    assert chars.list_characters() == []
+
+
+def test_a_catastrophic_regex_key_cannot_stall_a_reply() -> None:
+    import time
+
+    book = _book(_entry(use_regex=True, keys=["/(a+)+$/"], content="NEVER"))
+    started = time.perf_counter()
+    assert lorebook.scan(book, ["a" * 5000 + "!"]) == []
+    assert time.perf_counter() - started < 2
+
+
 def test_a_v1_card_is_lifted_to_v2_keeping_its_fields(chars: Any) -> None:
     v1 = {"name": "Old Tom", "description": "a sailor", "personality": "gruff", "scenario": "", "first_mes": "Ahoy.",
           "mes_example": "", "avatar": "none", "chat": "x"}

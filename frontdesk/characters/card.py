@@ -183,9 +183,11 @@ def _json_card(raw: bytes | str, where: str) -> dict[str, Any]:
         raise _fail(where, f"the card is larger than {MAX_CARD_BYTES // (1024 * 1024)} MB")
     try:
         value = json.loads(raw)
+        return normalise(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _fail(where, f"not valid JSON ({exc})") from None
-    return normalise(value)
+    except RecursionError:
+        raise _fail(where, "the JSON is nested too deeply") from None
 
 
 def read_card(raw: bytes, filename: str = "card") -> ParsedCard:
@@ -209,7 +211,7 @@ def _read_png(raw: bytes, filename: str) -> ParsedCard:
             if image.width * image.height > 40_000_000:
                 raise _fail(filename, "the image is too large")
             texts = {k.lower(): v for k, v in getattr(image, "text", {}).items()}
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise _fail(filename, f"not a readable PNG ({exc})") from None
     for chunk in ("ccv3", "chara"):  # V3 wins when both are there (SPEC_V3: PNG/APNG)
         if chunk in texts:

@@ -31,8 +31,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import regex
+
 DEFAULT_SCAN_DEPTH = 4
 MAX_RECURSION = 3
+REGEX_TIMEOUT = 0.05  # seconds per regex key and scan
 KNOWN_DECORATORS = {"activate", "dont_activate", "scan_depth", "additional_keys", "exclude_keys", "position"}
 
 
@@ -82,18 +85,20 @@ class Triggered:
     position: str  # before_char | after_char | before_desc | after_desc | personality | scenario
 
 
-def _regex(key: str, case_sensitive: bool) -> re.Pattern[str] | None:
-    flags = 0 if case_sensitive else re.I
+def _regex(key: str, case_sensitive: bool) -> Any:
+    """A card's regex key, compiled with the ``regex`` package: its searches take a timeout, so a
+    pattern that backtracks catastrophically on a visitor's message cannot stall the server."""
+    flags = 0 if case_sensitive else regex.I
     match = re.fullmatch(r"/(.*)/([a-z]*)", key, re.S)
     pattern = key
     if match:
         pattern = match.group(1)
-        flags |= re.I if "i" in match.group(2) else 0
-        flags |= re.S if "s" in match.group(2) else 0
-        flags |= re.M if "m" in match.group(2) else 0
+        flags |= regex.I if "i" in match.group(2) else 0
+        flags |= regex.S if "s" in match.group(2) else 0
+        flags |= regex.M if "m" in match.group(2) else 0
     try:
-        return re.compile(pattern, flags)
-    except (re.error, RecursionError, OverflowError):
+        return regex.compile(pattern, flags | regex.V0)
+    except (regex.error, RecursionError, OverflowError, ValueError):
         return None
 
 
@@ -106,8 +111,11 @@ def _contains(text: str, keys: list[str], case_sensitive: bool, use_regex: bool)
             pattern = _regex(key, case_sensitive)
             if pattern is None:
                 return None
-            if pattern.search(text):
-                return True
+            try:
+                if pattern.search(text, timeout=REGEX_TIMEOUT):
+                    return True
+            except TimeoutError:
+                return None  # treated as an invalid pattern: no match
         elif (key in text) if case_sensitive else (key.lower() in text.lower()):
             return True
     return False

@@ -171,5 +171,5 @@ def _checked_avatar(avatar: bytes | None) -> bytes | None:
             out = io.BytesIO()
             image.convert("RGBA").save(out, format="PNG")
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise InvalidInput(f"avatar: not a readable image ({exc})") from None
