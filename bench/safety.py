@@ -205,6 +205,24 @@ def xstest() -> dict[str, list[dict[str, str]]]:
     return {"dev": [r for r in rows if int(r["id"]) % 2 == 0], "test": [r for r in rows if int(r["id"]) % 2 == 1]}
 
 
+def business_questions() -> list[str]:
+    import yaml
+
+    out = []
+    files = [ROOT / "frontdesk" / "examples" / "harbor-coffee" / "questions.yaml",
+             *sorted((ROOT / "examples" / "businesses").glob("*/*/questions.yaml"))]
+    for path in files:
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if isinstance(case, dict) and case.get("category") != "injection":
+                turns = case.get("question") or case.get("turns") or []
+                out += [turns] if isinstance(turns, str) else [t for t in turns if isinstance(t, str)]
+    for language in ("de", "en"):
+        for name in ("train", "dev", "test"):
+            for line in (INTEGREAT / language / f"{name}_{language}.jsonl").read_text().splitlines():
+                out.append(json.loads(line)["question"])
+    return out
+
+
 def hazard_report(_: argparse.Namespace) -> list[str]:
     from frontdesk.safety import hazards
 
@@ -230,6 +248,17 @@ def hazard_report(_: argparse.Namespace) -> list[str]:
             row.append(rate(right, len(pairs)))
         label = next(r["label"] for r in splits["dev"] if r["type"] == kind)
         lines.append(f"| {kind} | {label} | {row[0]} | {row[1]} |")
+    questions = business_questions()
+    flagged = [(q, hazards.classify(q)) for q in questions]
+    flagged = [(q, v) for q, v in flagged if v is not None]
+    from frontdesk.safety.disclosure import asks_if_ai
+
+    disclosed = [q for q in questions if asks_if_ai(q)]
+    lines += ["", f"Customer questions of the example businesses and integreat-qa ({len(questions)}, in scope, EN/DE): "
+              f"{rate(len(flagged), len(questions))} flagged as hazards"
+              + (" (" + "; ".join(f"{v.category}: {q}" for q, v in flagged[:5]) + ")" if flagged else "")
+              + f"; {len(disclosed)} taken for an 'are you a bot?' question"
+              + (" (" + "; ".join(disclosed[:5]) + ")" if disclosed else "")]
     found = Counter(v.category for split in verdicts.values() for r, v in split if v is not None and r["label"] == "unsafe")
     lines += ["", "Categories given to the unsafe prompts (both halves): " +
               ", ".join(f"{c} {hazards.CATEGORIES[c]} {n}" for c, n in sorted(found.items(), key=lambda kv: int(kv[0][1:])))]

@@ -133,7 +133,8 @@ _SELF_HARM = _re(
     r"\blethal\s+dose\b|\bnot\s+worth\s+living\b|\bno\s+reason\s+to\s+live\b|\bbetter\s+off\s+dead\b|"
     r"\bgo\s+out\s+like\s+[A-Z]?\w+\s+\w+|"
     r"\b(?:mich|mir)\s+(?:selbst\s+)?(?:umbringen|töten|das\s+leben\s+nehmen|etwas\s+antun|ritzen|verletzen|erhängen|"
-    r"aufhängen|vergiften|erschießen)\b|\bselbstmord\w*|\bsuizid\w*|\bnicht\s+mehr\s+leben\b|\b(?:will|möchte)\s+sterben\b|"
+    r"aufhängen|vergiften|erschießen)\b|\b(?:ich|mich|mir)\b[^.?!]{0,40}\b(?:selbstmord|suizid)\w*(?<!prävention)\b|"
+    r"\b(?:selbstmord|suizid)\w*\s+(?:begehen|machen)\b[^.?!]{0,20}\b(?:ich|will|möchte)\b|\bnicht\s+mehr\s+leben\b|\b(?:will|möchte)\s+sterben\b|"
     r"\blebensmüde\b|\bmeinem\s+leben\s+ein\s+ende\b|\bsterben\s+(?:will|möchte)\b")
 _SELF_HARM_TOPIC = _re(r"^\s*(?:what\s+is|what\s+are|was\s+ist)\s+(?:suicide|self[- ]harm|suizid|selbstmord)\s*\??\s*$")
 
@@ -189,6 +190,9 @@ _DRUG = _re(
     r"(?:line|bag|ounce|kilo|eight\w*)\s+of\s+coke|some\s+coke|kokain|heroin|crystal|drogen)\b|\bwhere\s+(?:can|do)\s+i\s+"
     r"(?:buy|get|score)\s+(?:a\s+)?(?:gram|bag|line|ounce)\b|\bsell\s+\w*\s*(?:drugs|weed|marihuana|marijuana)\s+(?:in|on)\s+"
     r"the\s+street")
+#: A statement of a rule or law ("… is prohibited"), not a request.
+_LAW = _re(r"\b(?:is|are)\s+(?:strictly\s+)?(?:prohibited|forbidden|illegal|banned|a\s+crime|punishable)\b|"
+           r"\b(?:ist|sind)\s+(?:streng\s+)?(?:verboten|strafbar|illegal)\b")
 _SEX_CRIME = _re(
     r"\b(?:rape|raping|sexually\s+(?:assault|abuse|harass)|molest|grope|groping|date[- ]rape|drug\s+(?:her|his|him|someone'?s?|"
     r"a\s+girl'?s?|my\s+date'?s?)\s*(?:drink)?|human\s+trafficking|sex\s+trafficking|traffic\s+(?:women|girls|people)|pimp|"
@@ -196,8 +200,8 @@ _SEX_CRIME = _re(
     r"people)\s+(?:in|while)|vergewaltig|sexuell\s+belästig)\w*")
 _CHILD = _re(
     r"\b(?:pedophil\w*|paedophil\w*|child\s+porn\w*|cp\s+links|csam)\b|\b(?:child|children|kid|kids|minor|minors|underage|"
-    r"preteen|toddler|baby|girl|boy|teen|teenager|\d{1,2}[- ]year[- ]old)s?\b[^?.!]{0,40}\b(?:sex|sexual\w*|nude|naked|porn\w*|"
-    r"erotic|explicit|lewd|seduce|groom\w*)\b|\b(?:sex|sexual\w*|nude|naked|porn\w*|erotic|seduce|groom\w*)\b[^?.!]{0,40}"
+    r"preteen|toddler|baby|girl|boy|teen|teenager|\d{1,2}[- ]year[- ]old)s?\b[^?.!]{0,40}(?<!same-)\b(?:sex|sexual\w*|nude|naked|porn\w*|"
+    r"erotic|explicit|lewd|seduce|groom\w*)\b|(?<!same-)\b(?:sex|sexual\w*|nude|naked|porn\w*|erotic|seduce|groom\w*)\b[^?.!]{0,40}"
     r"\b(?:child|children|kid|kids|minor|minors|underage|preteen|toddler|\d{1,2}[- ]year[- ]old)s?\b|"
     r"\b(?:capture|lure|abduct)\w*\s+(?:a\s+)?(?:child|kid|toddler|girl|boy)")
 _DEFAME = _re(
@@ -283,7 +287,7 @@ def classify(text: str) -> Hazard | None:
         return Hazard("S11", "self-harm in the first person")
     if _CODE_ABUSE.search(raw):
         return Hazard("S14", "code or commands for the system to run")
-    if _CHILD.search(low) and not _DEFINITION.search(low):
+    if _CHILD.search(low) and not _DEFINITION.search(low) and not _LAW.search(low):
         return Hazard("S4", "sexual content with a minor")
     if _SEX_CRIME.search(low) and _FRAME.search(low) and not _DEFINITION.search(low) and not _CONTEXT.search(raw):
         return Hazard("S3", "a sex crime asked for")
