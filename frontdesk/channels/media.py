@@ -2,8 +2,8 @@
 
 Media is downloaded from the Graph API (WhatsApp through ``GET /{media-id}``, Messenger from the
 attachment's URL), stored under ``<home>/media/<platform>/<sha256><extension>`` and recorded in
-``channel_media``. What answers a voice note today is :func:`frontdesk.answer.phrases.media_received`;
-a transcriber would take the kept file here.
+``channel_media``. A voice note's kept file is transcribed in :mod:`.events` (``_voice_note``);
+other media is acknowledged with :func:`frontdesk.answer.phrases.media_received`.
 """
 
 from __future__ import annotations

@@ -7,15 +7,19 @@
   (``python -m frontdesk.testing.graph``).
 - :class:`EchoUpstream` (:mod:`.echo`): an OpenAI-compatible server that streams the prompt's
   evidence back at a fixed rate (``python -m frontdesk.testing.echo``).
+- :class:`FakeTranscriber`, :class:`FakeSynthesizer` (:mod:`frontdesk.voice.testing`): the two
+  voice seams without models (``app.voice = Voice(settings, FakeTranscriber(), FakeSynthesizer())``).
 
 Pass them in: ``Frontdesk(settings, model=ScriptedModel(...), embedders=[HashEmbedder()])``;
 ``GraphClient``/``Channels`` and ``OpenAICompatibleModel`` take an ``httpx.Client`` (``http=``),
 so ``httpx.MockTransport`` works too.
 """
 
+from ..voice.testing import FakeSynthesizer, FakeTranscriber
 from .echo import EchoUpstream
 from .embed import HashEmbedder
 from .graph import FakeGraph
 from .models import CallInfo, FunctionModel, ScriptedModel
 
-__all__ = ["CallInfo", "EchoUpstream", "FakeGraph", "FunctionModel", "HashEmbedder", "ScriptedModel"]
+__all__ = ["CallInfo", "EchoUpstream", "FakeGraph", "FakeSynthesizer", "FakeTranscriber", "FunctionModel",
+           "HashEmbedder", "ScriptedModel"]
