@@ -8,18 +8,30 @@ is installed) and every frontdesk command they run is parsed by the real CLI.
 from __future__ import annotations
 
 import configparser
+import contextlib
+import os
+import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
+import httpx
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from frontdesk.cli.main import cli
 from frontdesk.config import Settings
+from frontdesk.testing.echo import EchoUpstream
+
+from . import meta_payloads as m
+from .conftest import AGENT, ServerThread, serve_sample
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -113,3 +125,155 @@ def test_sources_sync_due_without_an_agent_syncs_every_agent(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     refused = runner.invoke(cli, ["--home", str(home), "sources", "sync"])
     assert refused.exit_code == 2 and "--due" in refused.output
+
+
+# -- the compose file ---------------------------------------------------------------------------
+
+def test_the_compose_file_wires_postgres_redis_inference_frontdesk_and_caddy() -> None:
+    """Parsed, not started: there is no container engine on the build machine."""
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "inference", "frontdesk", "caddy"} <= set(services)
+    assert services["postgres"]["image"] == "postgres:15"
+    assert set(services["caddy"]["ports"]) == {"80:80", "443:443"}
+    assert all("ports" not in s for name, s in services.items() if name != "caddy")  # only the proxy is exposed
+    web = services["frontdesk"]
+    env = web["environment"]
+    assert env["FRONTDESK_DATABASE_URL"].startswith("postgresql://frontdesk:") and "@postgres:5432/" in env["FRONTDESK_DATABASE_URL"]
+    assert env["FRONTDESK_LLM_BASE_URL"] == "http://inference:8080/v1"
+    assert web["deploy"]["replicas"] >= 2
+    assert web["depends_on"]["postgres"]["condition"] == "service_healthy"
+    names = {f"FRONTDESK_{f.upper()}" for f in Settings.__dataclass_fields__}
+    for name, service in services.items():
+        for key in (service.get("environment") or {}):
+            assert not key.startswith("FRONTDESK_") or key in names or name == "caddy", f"{name}: {key}"
+        if "command" in service and service["command"][0] == "frontdesk":
+            _parses(service["command"][1:])
+    # the network Caddy talks from is the one frontdesk trusts for X-Forwarded-For
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert env["FRONTDESK_TRUSTED_PROXIES"] == subnet
+    assert yaml.safe_load((DEPLOY / "compose.yaml").read_text().replace("${POSTGRES_PASSWORD}", "x"))
+
+
+# -- the reverse proxies, run for real in front of a frontdesk server ---------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], **options: object) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            httpx.get(url, timeout=2, **options)  # type: ignore[arg-type]
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not come up")
+
+
+@contextlib.contextmanager
+def _caddy(tmp_path: Path, upstream_port: int) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "FRONTDESK_DOMAIN": f"http://127.0.0.1:{port}", "FRONTDESK_UPSTREAM": "localhost",
+           "FRONTDESK_UPSTREAM_PORT": str(upstream_port), "CADDY_ADMIN": "off", "HOME": str(tmp_path),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    process = subprocess.Popen(["caddy", "run", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stderr:
+            process.stderr.close()
+
+
+@contextlib.contextmanager
+def _nginx(tmp_path: Path, upstream_port: int) -> Iterator[str]:
+    """deploy/nginx/frontdesk.conf with free ports, this server as the upstream and a throwaway certificate."""
+    http_port, https_port = _free_port(), _free_port()
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "key.pem"),
+                    "-out", str(tmp_path / "cert.pem"), "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True, timeout=60)
+    site = (DEPLOY / "nginx" / "frontdesk.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/frontdesk.example.com/fullchain.pem", str(tmp_path / "cert.pem"))
+    site = site.replace("/etc/letsencrypt/live/frontdesk.example.com/privkey.pem", str(tmp_path / "key.pem"))
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};").replace("listen 443 ", f"listen 127.0.0.1:{https_port} ")
+    site = re.sub(r"server 127\.0\.0\.1:800\d ", f"server 127.0.0.1:{upstream_port} ", site)
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\ndaemon off;\nevents {{}}\n"
+        f"http {{\n access_log off;\n client_body_temp_path {tmp_path}/body;\n proxy_temp_path {tmp_path}/proxy;\n"
+        f" include {tmp_path}/site.conf;\n}}\n")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    checked = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                             capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for(f"https://127.0.0.1:{https_port}/healthz", process, verify=False)
+        yield f"https://127.0.0.1:{https_port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stderr:
+            process.stderr.close()
+
+
+def _arrivals(client: httpx.Client) -> list[float]:
+    """When each content piece of a streamed answer arrived, in seconds."""
+    arrivals = []
+    started = time.monotonic()
+    with client.stream("POST", "/v1/chat/completions", json={
+            "model": AGENT, "stream": True,
+            "messages": [{"role": "user", "content": QUESTION}]}) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+        for line in response.iter_lines():
+            if line.startswith("data: {") and '"content": "' in line and '"content": ""' not in line:
+                arrivals.append(time.monotonic() - started)
+    assert len(arrivals) >= 2, arrivals
+    return arrivals
+
+
+QUESTION = "Do you offer barista courses?"  # answered in two sentences, seconds apart at 8 words a second
+PROXIES = {"caddy": (_caddy, "caddy"), "nginx": (_nginx, "nginx")}
+
+
+@pytest.mark.parametrize("proxy", sorted(PROXIES))
+def test_the_proxy_streams_answers_unbuffered_and_passes_webhooks_intact(
+        proxy: str, built_home: Path, tmp_path: Path) -> None:
+    """Through the shipped proxy configuration: an answer's pieces arrive as the upstream writes
+    them (not all at the end), a signed webhook delivery keeps its signature valid, a tampered one does not."""
+    start, program = PROXIES[proxy]
+    if shutil.which(program) is None and not Path(f"/usr/sbin/{program}").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{program} is not installed: .ci/run installs it")
+        pytest.skip(f"{program} is not installed (.ci/run installs it)")
+    slow = EchoUpstream(rate=8, first_token_delay=0.0)  # about 8 words a second: an answer takes seconds
+    with ServerThread(slow.app) as model, \
+            serve_sample(built_home, tmp_path / "home", model, meta_app_secret=m.SECRET,
+                         meta_verify_token=m.VERIFY, channel_workers=0) as served, \
+            start(tmp_path / proxy, served.server.port) as url, \
+            httpx.Client(base_url=url, verify=False, timeout=60,
+                         headers={"Authorization": f"Bearer {served.key}"}) as client:
+        direct = _arrivals(served.http)
+        proxied = _arrivals(client)
+        # the pieces of the answer leave frontdesk spread over seconds (8 words a second); through
+        # the proxy they must arrive as spread, not together at the end as a buffering proxy sends them
+        assert direct[-1] - direct[0] > 0.5, direct
+        assert proxied[-1] - proxied[0] > 0.5 * (direct[-1] - direct[0]), (direct, proxied)
+
+        body = m.encode(m.wa_delivery([m.wa_value([m.wa_text("wamid.PROXY1", "hi")])]))
+        signed = client.post("/webhooks/meta", content=body, headers={
+            "X-Hub-Signature-256": m.sign(body), "Content-Type": "application/json"})
+        assert signed.status_code == 200, signed.text
+        tampered = client.post("/webhooks/meta", content=body + b" ", headers={
+            "X-Hub-Signature-256": m.sign(body), "Content-Type": "application/json"})
+        assert tampered.status_code in (401, 403), tampered.text

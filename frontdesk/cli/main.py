@@ -428,6 +428,9 @@ def models_prepare(ctx: click.Context, name: str | None) -> None:
     from ..llm.packaged import resolve_model_path
 
     settings = _app(ctx).settings
+    if settings.llm_base_url and not name:
+        click.echo(f"nothing to prepare: the answers come from {settings.llm_base_url} (FRONTDESK_LLM_BASE_URL)")
+        return
     for each in filter(None, [name or settings.model, None if name else fast_model_name(settings)]):
         click.echo(f"{each}: {resolve_model_path(each, settings.home / 'models')}")
 
