@@ -190,34 +190,44 @@ def main() -> None:
             app.characters.chat.model = get_model(app.settings, args.character_model)
         characters = make_characters(app)
         script = SCRIPT[:4] if args.quick else SCRIPT
-        talks = []
+        talks: list[dict[str, Any]] = []
+        bohne: list[dict[str, Any]] = []
+        cases = load_cases(SAMPLE / "questions.yaml")
+        cases = cases[:args.cases] if args.cases else cases
+        model_name = app.characters.chat.model.name
         for character in characters:
             app.characters.chat.warm_up(character, USER)  # the definition in llama.cpp's prompt cache
             talks.append(talk(app, character, script))
+            summarize(model_name, talks, bohne, None, partial=True)  # a partial report after each step
             print(f"{character.handle}: {len(script)} turns", file=sys.stderr, flush=True)
-        cases = load_cases(SAMPLE / "questions.yaml")
-        cases = cases[:args.cases] if args.cases else cases
-        bohne = grounded(app, characters[-1], cases)
+        for case in cases:
+            bohne += grounded(app, characters[-1], [case])["cases"]
+            summarize(model_name, talks, bohne, None, partial=True)
         print(f"bohne: {len(cases)} sample questions", file=sys.stderr, flush=True)
         agent = None if args.no_agent else evaluate(app.responder(), app.store, app.agent("harbor"), cases,
                                                     app.settings.timezone)
-        model_name = app.characters.chat.model.name
         app.close()
+    figures = summarize(model_name, talks, bohne, agent, partial=False)
+    for key, value in figures.items():
+        print(f"{key:28} {value}")
 
+
+def summarize(model_name: str, talks: list[dict[str, Any]], bohne_cases: list[dict[str, Any]],
+              agent: dict[str, Any] | None, partial: bool) -> dict[str, Any]:
     turns = [t for c in talks for t in c["turns"]]
     chat_turns = [t for t in turns if t["mode"] in ("character", "refused")]
     character_first = [t["first_text_s"] for t in chat_turns if not t["disclosed"]]
     named = [t for t in turns if t["kind"] == "name"]
     action_rows = [t for c in talks if c["uses_actions"] for t in c["turns"] if t["kind"] == "small"]
-    bohne_cases = bohne["cases"]
     figures = {
-        "model": model_name, "characters": len(talks), "turns": len(turns) + sum(1 for _ in bohne_cases),
+        "partial": partial, "model": model_name, "characters": len(talks), "turns": len(turns) + len(bohne_cases),
         "chat_turns": len(turns),
-        "in_character": round(sum(not t["generic"] for t in turns) / len(turns), 3),
+        "in_character": round(sum(not t["generic"] for t in turns) / len(turns), 3) if turns else None,
         "name_when_asked": rate(named, "named"),
-        "reply_in_users_language": round(sum(t["reply_language"] == t["language"] for t in turns) / len(turns), 3),
+        "reply_in_users_language": round(sum(t["reply_language"] == t["language"] for t in turns) / len(turns), 3)
+        if turns else None,
         "style_actions_rate": rate(action_rows, "action"),
-        "greeting_used": round(sum(bool(c["greeting_used"]) for c in talks) / len(talks), 3),
+        "greeting_used": round(sum(bool(c["greeting_used"]) for c in talks) / len(talks), 3) if talks else None,
         "ai_disclosed_when_asked": rate([t for t in turns if t["kind"] == "ai"], "disclosed"),
         "ai_disclosed_unasked": rate([t for t in turns if t["kind"] != "ai"], "disclosed"),
         "leaks_any_turn": sum(t["leaked"] for t in turns),
@@ -231,15 +241,16 @@ def main() -> None:
         "grounded_by_knowledge": round(sum(c["mode"] == "knowledge" for c in bohne_cases) / len(bohne_cases), 3)
         if bohne_cases else None,
         "grounded_unsupported": sum(bool(c["unsupported"]) for c in bohne_cases),
-        "grounded_first_text_p50_s": round(percentile([c["first_text_s"] for c in bohne_cases], 50), 3) if bohne_cases else None,
+        "grounded_first_text_p50_s": round(percentile([c["first_text_s"] for c in bohne_cases], 50), 3)
+        if bohne_cases else None,
         "agent_correct": agent["accuracy"] if agent else None,
         "agent_unsupported_rate": agent["unsupported_fact_rate"] if agent else None,
         "agent_first_text_p50_s": agent["first_text_p50_s"] if agent else None,
+        "load_average_1min": round(__import__("os").getloadavg()[0], 1),
     }
     save_report("characters", {**figures, "talks": talks, "grounded": bohne_cases,
                                "agent_failures": [c for c in (agent or {}).get("cases", []) if not c["passed"]]})
-    for key, value in figures.items():
-        print(f"{key:28} {value}")
+    return figures
 
 
 if __name__ == "__main__":

@@ -219,7 +219,9 @@ class CharacterChat:
         """The agent, speaking with the character's voice: its persona is the character's."""
         data = character.data
         voice = fill(data.get("personality") or data.get("description", ""), character.name, "the customer")
-        persona = f"You speak as {character.name}, in {character.name}'s own voice. {voice[:400]}".strip()
+        # The answer check allows what the persona says; a persona without figures allows none.
+        voice = re.sub(r"\S*\d\S*", "", voice[:400])
+        persona = f"You speak as {character.name}, in {character.name}'s own voice. {voice}".strip()
         return dataclasses.replace(agent, persona=persona)
 
     def _answerable(self, agent: Any, text: str, agent_conversation_id: int | None) -> bool:
