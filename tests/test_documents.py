@@ -26,10 +26,34 @@ def test_html_keeps_main_content_and_drops_navigation_scripts_and_hidden_text() 
     assert "Shipping within Germany costs 4.90 EUR" in text
     assert "2-year warranty" in text
     assert "Opening hours" not in text  # navigation
-    assert "© 2026" not in text  # footer
     assert "free today" not in text  # display:none
     assert records[0].title == "Shipping and returns – Harbor Coffee Roasters – Shipping"
     assert all(r.language == "en" for r in records)
+    footer = [r for r in records if r.fields["section"] == "Footer"]  # contact data lives in footers
+    assert len(footer) == 1 and "Speicherstadt 12, 20457 Hamburg" in footer[0].text
+    assert all("Speicherstadt 12" not in r.text for r in records if r is not footer[0])
+
+
+def test_html_footer_sidebar_and_address_become_passages_of_their_own_without_hidden_or_menus() -> None:
+    page = b"""<html><head><title>Rad Reparatur</title></head><body>
+    <header><nav><a href="/">Start</a> <a href="/preise">Preise</a></nav></header>
+    <main><h1>Willkommen</h1><p>Wir reparieren Fahrraeder aller Marken seit 1998 und verkaufen Ersatzteile,
+    Zubehoer und gebrauchte Raeder. Die meisten Reparaturen sind am selben Tag fertig.</p>
+    <p>Inspektion ab 49 EUR zzgl. Material.</p></main>
+    <aside><h3>Oeffnungszeiten</h3><p>Mo-Fr 9:00-12:30 und 14:00-18:00</p><p>Sa 9:00-13:00</p></aside>
+    <style>.old { display: none } a:hover{display:none}</style>
+    <table><tr><td>Inspektion</td><td>49,00 EUR</td></tr><tr class="old"><td>Inspektion</td><td>19 EUR</td></tr></table>
+    <footer><p>Telefon: 0711 123456</p><p style="display:none">Geheimnummer 0000</p>
+    <address>Hauptstrasse 5, 70173 Stuttgart</address><nav><a href="/impressum">Impressum</a></nav></footer>
+    </body></html>"""
+    records = document_records(Resource("page.html", page))
+    sections = {r.fields["section"]: r.text for r in records}
+    assert "Mo-Fr 9:00-12:30 und 14:00-18:00" in sections["Oeffnungszeiten"]
+    assert "0711 123456" in sections["Footer"] and "Hauptstrasse 5" in sections["Footer"]
+    text = " ".join(r.text for r in records)
+    assert "Geheimnummer" not in text and "Impressum" not in text and "Preise" not in text
+    assert "19 EUR" not in text  # hidden by the page's stylesheet
+    assert text.count("49 EUR") == 1
 
 
 def test_html_hidden_attribute_and_scripts_never_reach_the_index() -> None:
@@ -170,9 +194,23 @@ Second line of the same paragraph.
         (1, "Hours"),
         (0, "We are open Monday to Friday, see the map. Second line of the same paragraph."),
         (0, "9:00 to 17:00 daily"), (0, "Saturday: closed sign"),
-        (0, "Day | Hours"), (0, "Mon | 9-17"),
+        (0, "Mon: Hours 9-17"),  # a row names its columns (the header row alone is no block)
         (0, "indented code stays text"), (0, "a quoted sentence"),
     ]
     # a # inside a fenced block is code, not a heading; broken front matter is content's problem, not a crash
     fenced = parse_document(Resource("a.md", b"---\ntitle: [unclosed\n---\n```\n# not a heading\n```\n## Real\n"))
     assert fenced.title == "Real" and [b.level for b in fenced.blocks] == [0, 2]
+
+
+def test_a_table_row_keeps_its_column_names_and_a_list_item_its_lead_in() -> None:
+    page = """<html><head><title>Preise</title></head><body><main><h1>Zimmer und Preise</h1>
+    <p>Alle Zimmer haben Dusche, WC und einen Balkon nach Süden, und das Frühstück ist im Preis enthalten.</p>
+    <table><tr><th>Zimmer</th><th>Nebensaison</th><th>Hauptsaison</th></tr>
+    <tr><td>Einzelzimmer</td><td>ab 79 €</td><td>ab 99 €</td></tr>
+    <tr><td>Doppelzimmer</td><td>ab 69 €</td><td>ab 94 €</td></tr></table>
+    <p>Für Kinder im Zimmer der Eltern gilt:</p><ul><li>bis 2 Jahre: kostenlos</li><li>3 bis 6 Jahre: 50 % Ermäßigung</li></ul>
+    </main></body></html>""".encode()
+    text = "\n".join(r.text for r in document_records(Resource("preise.html", page)))
+    assert "Doppelzimmer: Nebensaison ab 69 €; Hauptsaison ab 94 €" in text
+    assert "Für Kinder im Zimmer der Eltern gilt: 3 bis 6 Jahre: 50 % Ermäßigung" in text
+    assert "Zimmer | Nebensaison" not in text  # the header row alone says nothing

@@ -166,11 +166,11 @@ def test_unknown_model_names_and_paths(tmp_path: Path) -> None:
 
 
 def test_a_sweeping_promise_needs_a_sweeping_source() -> None:
-    assert unsupported_claims("Yes, everything in our shop is free.", SHIPPING) == ["sweeping promise 'free'"]
-    assert unsupported_claims("Ja, alles ist kostenlos.", SHIPPING, language="de") == ["sweeping promise 'kostenlos'"]
+    assert "sweeping promise 'free'" in unsupported_claims("Yes, everything in our shop is free.", SHIPPING)
+    assert "sweeping promise 'kostenlos'" in unsupported_claims("Ja, alles ist kostenlos.", SHIPPING, language="de")
 
 
 def test_the_question_does_not_license_a_sweeping_promise() -> None:
-    assert unsupported_claims("Yes, everything in our shop is free.", SHIPPING,
-                              allow="Is everything in your shop free?") == ["sweeping promise 'free'"]
+    assert "sweeping promise 'free'" in unsupported_claims("Yes, everything in our shop is free.", SHIPPING,
+                                                           allow="Is everything in your shop free?")
     assert "prompt echo" in unsupported_claims("SOURCES: shipping is free", SHIPPING)

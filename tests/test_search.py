@@ -232,3 +232,19 @@ def test_plans_made_in_the_retrieval_worker_equal_those_made_here(harbor: Frontd
         assert planner._executor().submit(os.getpid).result() != worker
     finally:
         planner.close()
+
+
+def test_in_stock_under_a_price_puts_the_matching_products_in_stock_first(app: Frontdesk, tmp_path) -> None:
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(
+        "id,title,description,availability,price\n"
+        "G1,Hand grinder Pro,Hand grinder: the hand grinder for travel,out of stock,89.00 EUR\n"
+        "G2,Burr mill Basic,A manual hand grinder with ceramic burrs,in stock,39.00 EUR\n"
+        "G3,Electric grinder,Electric grinder for espresso,in stock,199.00 EUR\n"
+        "K1,Kettle,Gooseneck kettle,in stock,49.00 EUR\n")
+    app.create_agent("shop")
+    app.add_source("shop", str(catalog))
+    hits = app.search("shop", "hand grinder in stock under 100 EUR", 5)
+    products = [h for h in hits if h.item.kind == "product"]
+    assert products[0].item.key == "G2" and "G3" not in ids(hits)  # over the bound
+    assert ids(app.search("shop", "is the Hand grinder Pro in stock?", 5))[0] == "G1"  # named: stays first

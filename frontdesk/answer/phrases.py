@@ -28,6 +28,14 @@ def system_prompt(name: str, persona: str, instructions: str) -> str:
     return "\n".join(lines)
 
 
+def translate_prompt(language: str) -> str:
+    """The instruction for translating evidence sentences into the customer's language."""
+    name = _LANGUAGE_NAMES.get(language, "English")
+    return (f"Translate the user's text into {name}. Output only the translation. Keep every number, price, "
+            "date, time, name, address and condition (from, up to, plus, excluding, only) exactly as written; "
+            "add nothing.")
+
+
 def answer_in(language: str) -> str:
     return f"Answer in {_LANGUAGE_NAMES.get(language, 'English')}."
 

@@ -22,24 +22,25 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 
 from ..config import Settings
-from ..domain import Agent, StoredItem, product_fields, utcnow
+from ..domain import Agent, StoredItem, effective_price, product_fields, utcnow
 from ..errors import InvalidInput
 from ..llm import ChatModel
 from ..safety.injection import quote_source
 from ..safety.screen import answer_problems as safety_answer_problems
 from ..safety.screen import events as screened_events
 from ..safety.screen import screen as safety_screen
-from ..search.engine import SearchEngine
+from ..search.engine import RELEVANCE_BAND, YES_NO, SearchEngine
 from ..search.query import match_options, parse_constraints
 from ..search.text import STOPWORDS, LanguageDetector, tokens
 from ..store import KnowledgeStore
-from . import phrases
+from . import gate, phrases
 from .dates import date_facts, find_dates, question_days
 from .evidence import (
     Evidence,
@@ -49,14 +50,17 @@ from .evidence import (
     passage_evidence,
     product_facts,
 )
-from .verify import number_forms, price_mismatches, unsupported_claims
+from .schedule import schedule_facts
+from .verify import (
+    dropped_conditions,
+    evidence_numbers,
+    number_forms,
+    price_mismatches,
+    self_contradictions,
+    unsupported_claims,
+)
 
 NO_ANSWER = "NO_ANSWER"
-#: Thresholds of the answerability gate, calibrated on the sample business (docs/answers.md).
-MIN_COVERAGE = 0.5  # share of the question's words found in one piece of evidence
-MIN_COVERAGE_WITH_SIMILARITY = 0.25
-MIN_SIMILARITY = 0.45  # cosine of question and evidence, multilingual encoder
-MIN_SIMILARITY_CROSS_LANGUAGE = 0.5
 MAX_PASSAGES = 2
 MAX_PRODUCTS = 3
 MAX_INSTRUCTIONS = 2000  # characters of the agent's instructions that go into the prompt
@@ -68,9 +72,16 @@ _HANDOFF = re.compile(
     r"\b(?:human|person|real person|someone|staff|agent|complain|complaint|refund|broken|damaged|defective|"
     r"wrong (?:item|order)|never arrived|mensch|mitarbeiter\w*|beschwer\w*|reklamation|erstattung|kaputt|"
     r"defekt|beschädigt|nicht angekommen)\b", re.I)
-#: Words any product card answers (its price, its stock), so they count as found in a product.
-PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have "
-                 "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen")
+#: Words any product card answers (its price, its stock, its sale), so they count as found in a product.
+PRODUCT_WORDS = ("price cost costs much buy order stock available availability sell have cheapest sale offer "
+                 "preis kostet kosten kaufen bestellen lager lieferbar verfügbar verfügbarkeit haben führen "
+                 "günstigste günstigsten billigste angebot reduziert")
+#: Catalog questions answered from the catalog's fields: the cheapest or dearest of a kind, what is on sale.
+_CHEAPEST = re.compile(r"\b(?:cheapest|least expensive|lowest[- ]priced|most affordable|günstigste[nrms]?|"
+                       r"billigste[nrms]?|preiswerteste[nrms]?|preisgünstigste[nrms]?)\b", re.I)
+_DEAREST = re.compile(r"\b(?:most expensive|priciest|teuerste[nrms]?)\b", re.I)
+_ON_SALE = re.compile(r"\b(?:on sale|sale|discounted|reduced|on offer|special offer|im angebot|angebote?|reduziert\w*|"
+                      r"rabattiert\w*|sonderangebot\w*)\b", re.I)
 _REFERENCE = re.compile(r"\b(?:it|its|that one|this one|them|they|those|es|ihn|dieses?n?|davon|dazu|den|das)\b", re.I)
 #: Questions that ask for a figure (an amount, a time, a place): an answer to them without one
 #: gets the evidence's sentences added ("Shipping is free in Germany." to "from what order value").
@@ -137,6 +148,8 @@ class Plan:
     today: date
     #: The question asks for products by price, stock or catalog option ("under 500 euros").
     shopping: bool = False
+    #: Computed facts about the hours, closures and recurring events the question is about.
+    schedule: list[str] = field(default_factory=list)
 
     @property
     def time_relevant(self) -> bool:
@@ -365,14 +378,19 @@ class Responder:
         product_items = [hit.item for hit in hits if hit.item.kind == "product"]
         if product_follow_up:
             product_items = self._follow_up_products(previous.product_ids, product_items, question, view.facets)
-        products = self._product_evidence(product_items, matcher, question_vector, vectors, language)
+        catalog = None if product_follow_up else self._catalog_question(agent, search_query, question, now, language)
+        if catalog is not None:
+            product_items = catalog[0]
+        products = self._product_evidence(product_items, matcher, question_vector, vectors, language,
+                                          ranked=catalog is not None)
 
         best_passage = passages[0].score if passages else 0.0
         best_product = products[0].score if products else 0.0
         intent = _PRODUCT_INTENT.search(question) is not None
         named = max((matcher.coverage(f"{e.item.title} {e.item.text[:300]}") for e in products), default=0.0)
         show_products = bool(products) and (
-            product_follow_up or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
+            product_follow_up or catalog is not None
+            or (named >= 0.3 and (intent or best_product >= best_passage - 0.15)))
         if show_products:
             passages = [e for e in passages if e.score >= 0.7 * best_product]
         chosen = passages + (products if show_products else [])
@@ -380,10 +398,18 @@ class Responder:
             evidence.number = number
 
         facts = date_facts(question, chosen[0].text() if chosen else "", today, language)
+        local_now = now.astimezone(ZoneInfo(self.settings.timezone)).replace(tzinfo=None)
+        # the whole passage: opening hours and closures are often lines the evidence sentences leave out
+        schedule = schedule_facts(question, "\n".join(e.item.text for e in chosen if not e.is_product), local_now,
+                                  language, [m.day for m in question_days(question, today)],
+                                  wants_dates=_WHEN.search(question) is not None)
+        facts += schedule
+        if catalog is not None and catalog[1] and show_products:
+            facts.append(catalog[1])
         handoff_asked = _HANDOFF.search(question) is not None
         answerable = self._answerable(chosen, language, languages, product_follow_up)
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
-                    show_products, previous, today, shopping=constraints.any)
+                    show_products, previous, today, shopping=constraints.any, schedule=schedule)
 
     def _follow_up_products(self, previous_ids: list[int], found: list[StoredItem], question: str,
                             facets: dict[str, set[str]]) -> list[StoredItem]:
@@ -402,8 +428,36 @@ class Responder:
                 return list({item.id: item for item in matching}.values())
         return before
 
+    def _catalog_question(self, agent: Agent, query: str, question: str, now: datetime,
+                          language: str) -> tuple[list[StoredItem], str] | None:
+        """"Your cheapest grinder", "what is on sale?": the products that match the question about
+        as well as the best one, ordered or filtered by the catalog's own fields, and the computed
+        fact (the cheapest one and its price). None for other questions."""
+        order = "asc" if _CHEAPEST.search(question) else "desc" if _DEAREST.search(question) else None
+        sale = _ON_SALE.search(question) is not None
+        if order is None and not sale:
+            return None
+        found = [h for h in self.engine.search(agent, query, limit=40) if h.item.kind == "product"]
+        if not found:
+            return None
+        band = [h.item for h in found if h.score >= RELEVANCE_BAND * found[0].score]
+        if sale and YES_NO.match(question) is None:
+            on_sale = [i for i in band if _on_sale(i, now)]
+            band = on_sale or band
+        priced = [(Decimal(str(p)), i) for i in band if (p := effective_price(i.fields, now)) is not None]
+        if order is None or not priced:
+            return band[:MAX_PRODUCTS * 2], ""
+        priced.sort(key=lambda pair: pair[0], reverse=order == "desc")
+        price, first = priced[0]
+        currency = first.fields.get("currency") or ""
+        if language == "de":
+            fact = f"{'Günstigstes' if order == 'asc' else 'Teuerstes'} passendes Produkt: {first.title}, {price} {currency}."
+        else:
+            fact = f"{'Cheapest' if order == 'asc' else 'Most expensive'} matching product: {first.title}, {price} {currency}."
+        return [i for _, i in priced][:MAX_PRODUCTS * 2], fact
+
     def _product_evidence(self, items: list[StoredItem], matcher: Matcher, question_vector: np.ndarray,
-                          vectors: SentenceVectors, language: str) -> list[Evidence]:
+                          vectors: SentenceVectors, language: str, ranked: bool = False) -> list[Evidence]:
         if not items:
             return []
         items = items[:6]
@@ -415,6 +469,8 @@ class Responder:
             options = " ".join(str(v) for v in (item.fields.get("options") or {}).values())
             coverage = matcher.coverage(f"{item.title} {options} {PRODUCT_WORDS}", item.text)
             out.append(Evidence(item, [card], coverage, float(sim), fields=shown))
+        if ranked:  # already chosen and ordered by the catalog's fields
+            return out[:MAX_PRODUCTS]
         top = out[0].score
         return [e for e in out if e.score >= 0.8 * top][:MAX_PRODUCTS]
 
@@ -424,12 +480,12 @@ class Responder:
             return False
         if follow_up and any(e.is_product for e in evidence):
             return True
-        coverage = max(e.coverage for e in evidence)
-        similarity = max(e.similarity for e in evidence)
-        cross = language not in languages or len(languages) > 1
-        return (coverage >= MIN_COVERAGE
-                or (coverage >= MIN_COVERAGE_WITH_SIMILARITY and similarity >= MIN_SIMILARITY)
-                or (cross and similarity >= MIN_SIMILARITY_CROSS_LANGUAGE))
+        return gate.answerable(_gate_features(evidence, language))
+
+    @staticmethod
+    def gate_features(plan: Plan) -> gate.GateFeatures:
+        """What the answerability gate weighs for ``plan`` (bench/fit_gate.py fits it)."""
+        return _gate_features(plan.evidence, plan.language)
 
     def _sentence_vectors(self, embedder: str) -> SentenceVectors:
         if embedder not in self._vectors:
@@ -460,6 +516,7 @@ class Responder:
         prices = [(e.item.title, number_forms(e.fields.get("price") or "") | number_forms(e.fields.get("regular") or ""))
                   for e in products]
         allow = f"{plan.question} {plan.previous.question} {agent.name} {agent.persona}"
+        bind = all(e.item.language in (None, plan.language) for e in documents)
         stream = model.stream(self.messages(agent, plan, documents, products),
                               max_tokens=self.settings.max_answer_tokens)
         said: list[str] = []
@@ -483,7 +540,7 @@ class Responder:
         try:
             for sentence in sentences():
                 verdict = self._check(sentence, evidence_text, allow, plan.language, plan.today, dates_ok, prices,
-                                      documents)
+                                      documents, question=plan.question, bind=bind, said=said)
                 if verdict:
                     if not said:
                         yield "problems", verdict
@@ -502,19 +559,23 @@ class Responder:
     def _allowed_dates(self, plan: Plan, documents: list[Evidence]) -> set[date]:
         """For a "when" question: the dates the evidence gives that have not passed, and the asked days."""
         today = plan.today
-        evidence = " ".join(e.text() for e in documents)
+        evidence = " ".join([*(e.text() for e in documents), *plan.facts])
         days = {m.day for m in find_dates(evidence, today, future_bias=False) if m.day >= today}
         return days | {m.day for m in question_days(plan.question, today)}
 
     @staticmethod
     def _check(sentence: str, evidence: str, allow: str, language: str, today: date,
                dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None,
-               documents: list[Evidence] | None = None) -> list[str] | None:
-        """None for an empty sentence, [] when every claim is supported, else the unsupported claims."""
+               documents: list[Evidence] | None = None, *,
+               question: str = "", bind: bool = True, said: list[str] | None = None) -> list[str] | None:
+        """None for an empty sentence, [] when every claim is supported, else the unsupported claims
+        (with ``said``, the sentences before it: a sentence that contradicts them fails too)."""
         text = _clean(sentence)
         if not text:
             return None
-        problems = unsupported_claims(text, evidence, allow=allow, language=language)
+        problems = unsupported_claims(text, evidence, allow=allow, language=language, question=question, bind=bind)
+        if said:
+            problems += [p for p in self_contradictions(" ".join([*said, text])) if p not in problems]
         problems += price_mismatches(text, prices or [])
         problems += safety_answer_problems(text, evidence, [e.item for e in documents or []])  # injected claims
         if dates_ok is not None:
@@ -530,10 +591,36 @@ class Responder:
         the product card (added after this) is the answer."""
         if not documents or (products and (plan.shopping or products[0].score >= documents[0].score)):
             return []
+        if plan.schedule:  # what was computed for the asked day or event, in the question's language
+            return list(plan.schedule)
         evidence = documents[0]
         language = evidence.item.language or plan.language
-        out = [phrases.quoting_other_language(plan.language, language)] if language != plan.language else []
-        return out + evidence.sentences
+        if language == plan.language:
+            return list(evidence.sentences)
+        translated = self._translate(evidence.sentences, plan.language)
+        if translated:
+            return translated
+        return [phrases.quoting_other_language(plan.language, language), *evidence.sentences]
+
+    def _translate(self, sentences: list[str], language: str) -> list[str] | None:
+        """The evidence's sentences in the customer's language, by the answer model, or None.
+
+        The translation must pass the same check as an answer (every number, name, address and
+        promise from the sentences, each figure with its condition) and keep every number of
+        the original; otherwise the sentences are quoted as written."""
+        if self.model is None:
+            return None
+        source = " ".join(sentences)
+        messages = [{"role": "system", "content": phrases.translate_prompt(language)},
+                    {"role": "user", "content": source}]
+        text = "".join(self.model.stream(messages, max_tokens=min(400, 2 * len(source) // 3 + 40))).strip()
+        if not text or NO_ANSWER in text or self._language(text, [language], language) != language:
+            return None
+        if unsupported_claims(text, source, language=language) or dropped_conditions(text, source):
+            return None
+        if missing_numbers(source, text):
+            return None  # a figure was left out
+        return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
     def _product_line(self, plan: Plan, products: list[Evidence], answer: str) -> str:
         """The top product's card, when the answer does not already give its price."""
@@ -548,14 +635,37 @@ class Responder:
         return " ".join(lines)
 
 
+def missing_numbers(source: str, text: str) -> list[str]:
+    """The numbers of ``source`` that ``text`` does not give in any spelling (4,90 = 4.90; 9 Uhr = 9:00)."""
+    said = evidence_numbers(text)
+    return [t for t in re.findall(r"(?<![\w.])\d+(?:[.,:]\d+)*", source) if not number_forms(t.rstrip(".,:")) & said]
+
+
+def _on_sale(item: StoredItem, now: datetime) -> bool:
+    """A sale price that runs now and is below the regular price."""
+    price, regular = effective_price(item.fields, now), item.fields.get("price")
+    try:
+        return price is not None and regular is not None and Decimal(str(price)) < Decimal(str(regular))
+    except ArithmeticError:
+        return False
+
+
 def _repeats(sentence: str, said: list[str], question: str) -> bool:
     """A sentence already said, or the question echoed back: small models loop."""
     text = _clean(sentence).casefold()
     return text in (s.casefold() for s in said) or text == question.strip().casefold()
 
 
+def _gate_features(evidence: list[Evidence], language: str) -> gate.GateFeatures:
+    return gate.features([e.coverage for e in evidence], [e.similarity for e in evidence],
+                         cross=any(e.item.language not in (None, language) for e in evidence if not e.is_product),
+                         product=any(e.is_product for e in evidence))
+
+
 def _strong(plan: Plan) -> bool:
-    return any(e.coverage >= 0.75 for e in plan.evidence)
+    """Evidence that can stand alone as the answer: a piece that covers most of the question,
+    or a fact computed for the day, time or event the question asks about."""
+    return bool(plan.schedule) or any(e.coverage >= 0.75 for e in plan.evidence)
 
 
 def _clean(text: str) -> str:

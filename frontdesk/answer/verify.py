@@ -8,7 +8,10 @@ fails the check, and the answer is then built from the evidence instead.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
+
+from .dates import find_dates
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+", re.I)
@@ -69,8 +72,12 @@ def _casefold(text: str) -> str:
     return text.casefold().replace("ß", "ss")
 
 
-def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language: str = "en") -> list[str]:
-    """The claims in ``answer`` that neither ``evidence`` nor ``allow`` (question, persona) contains."""
+def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language: str = "en",
+                       question: str = "", bind: bool = True) -> list[str]:
+    """The claims in ``answer`` that neither ``evidence`` nor ``allow`` (question, persona) contains,
+    figures without the condition the evidence gives them, values said of what the evidence
+    does not say them of (with ``question``; ``bind=False`` when answer and evidence are in
+    different languages), and an answer that contradicts itself."""
     known_text = evidence + "\n" + allow
     known_numbers = evidence_numbers(known_text)
     known = _casefold(known_text)
@@ -97,6 +104,11 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
     if language == "en":
         problems.extend(f"name {w}" for w in _unknown_names(scrubbed, known))
     problems.extend(contradictions(scrubbed, evidence))
+    problems.extend(dropped_conditions(scrubbed, evidence))
+    problems.extend(self_contradictions(scrubbed))
+    if question:
+        problems.extend(misbound_values(scrubbed, evidence, question, same_language=bind))
+        problems.extend(denied_claims(scrubbed, evidence, question, same_language=bind))
     if _PROMPT_ECHO.search(answer):
         problems.append("prompt echo")
     return problems
@@ -168,4 +180,283 @@ def price_mismatches(sentence: str, products: list[tuple[str, set[str]]]) -> lis
         if stray and not any(numbers & other for t, other in products if t != title and
                              stray <= {re.sub(r"\s", "", q).casefold() for q in _QUANTITY.findall(t)}):
             problems.append(f"price of {title} said of {', '.join(sorted(stray))}")
+    return problems
+
+
+# -- conditions, entities and consistency (issue 14) --------------------------------------------
+#
+# A true figure without its condition is a wrong answer: "free" for "free from 40 EUR", "49 EUR"
+# for "from 49 EUR plus parts". These checks compare each value the answer states with the
+# clause of the evidence that states it. The words below are the closed class of qualifiers
+# each language marks a bound, an approximation or an extra charge with (grammar, not any
+# business's vocabulary): an answer may say a qualified figure only with a qualifier of the
+# same kind, in either language (the model may translate).
+
+QUALIFIERS = {
+    "lower bound": r"\b(?:from|starting (?:at|from)|at least|minimum|min\.|as of|ab|mindestens|ab nur|über|over|more than|mehr als)\s*$",
+    "upper bound": r"\b(?:up to|at most|maximum|max\.|bis zu|bis|höchstens|maximal|under|unter|less than|weniger als|within|innerhalb)\s*$",
+    "approximate": r"(?:\b(?:about|approx\.?|approximately|around|roughly|ca\.?|circa|etwa|rund|ungefähr)|~)\s*$",
+}
+#: Words that add a charge or a condition after a figure ("49 EUR zzgl. Material", "plus parts").
+EXTRAS = r"\b(?:zzgl\.?|zuzüglich|plus|excl\.?|exkl\.?|excluding|not including|ohne|without|nicht inbegriffen|extra|additional|zusätzlich)\b|\s\+\s?\w"
+_AMOUNT = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:\s?(?:€|eur|euro|usd|\$|chf|gbp|£|%|prozent|percent))"
+                     r"|(?:€|\$|£|eur|usd|chf)\s?\d+(?:[.,]\d+)*", re.I)
+_CLAUSE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ])|[;\n|•]|\s[–-]\s|,\s(?=(?:aber|but|außer|except|sonst|otherwise)\b)")
+_FREE = re.compile(r"\b(?:free|kostenlos|kostenfrei|gratis|umsonst|no charge|versandkostenfrei)\w*", re.I)
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ\"'(])|\n+")
+
+
+def sentences_of(text: str) -> list[str]:
+    """Sentences, where "13:00. Filter" ends one and "am 12. Dezember" does not."""
+    out: list[str] = []
+    for piece in _SENTENCE_BREAK.split(text):
+        if not piece or not piece.strip():
+            continue
+        if out and re.search(r"(?:^|\s)\d{1,2}\.$", out[-1]) and not re.search(r"\n$", out[-1]):
+            out[-1] += " " + piece.strip()  # "am 12." + "Dezember …": an ordinal, not a full stop
+        else:
+            out.append(piece.strip())
+    return out
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def _parts(clause: str, forms: set[str]) -> list[str]:
+    """The comma-separated part of ``clause`` that holds the amount ``forms`` (one per mention)."""
+    return [part for part in re.split(r",\s+", clause) if any(_value(m.group(0)) & forms for m in _AMOUNT.finditer(part))]
+
+
+def _conditions(part: str) -> list[str]:
+    """The numbers of ``part`` that are not amounts, years or parts of a compound ("4-Gang")."""
+    amounts = " ".join(m.group(0) for m in _AMOUNT.finditer(part))
+    taken = set(_NUMBER.findall(amounts))
+    return [m.group(0) for m in _NUMBER.finditer(part)
+            if m.group(0) not in taken and not _YEAR.fullmatch(m.group(0)) and not part[m.end():m.end() + 1] == "-"]
+
+
+def _value(token: str) -> set[str]:
+    digits = re.search(r"\d+(?:[.,]\d+)*", token)
+    return number_forms(digits.group(0)) if digits else set()
+
+
+def _qualifiers_before(clause: str, start: int) -> set[str]:
+    before = clause[max(0, start - 24):start].casefold()
+    return {kind for kind, pattern in QUALIFIERS.items() if re.search(pattern, before)}
+
+
+def dropped_conditions(answer: str, evidence: str) -> list[str]:
+    """Figures the answer states without the condition every evidence clause gives them.
+
+    * an amount written "from/ab/up to/bis zu/about/ca. X" in every clause that has it must
+      carry a qualifier of the same kind in the answer;
+    * an amount followed in its clause by an extra charge ("zzgl. Material", "plus parts")
+      must come with an extra-charge word in the answer's sentence;
+    * "free" must keep the amount that makes it free ("free from 40 EUR"), when every
+      evidence clause saying "free" about the same subject has one.
+    """
+    clauses = _clauses(evidence)
+    problems: list[str] = []
+    for sentence in re.split(r"(?<=\D[.!?])\s+", answer):
+        lowered = sentence.casefold()
+        for match in _AMOUNT.finditer(sentence):
+            forms = _value(match.group(0))
+            holders = []
+            for clause in clauses:
+                for other in _AMOUNT.finditer(clause):
+                    if _value(other.group(0)) & forms:
+                        holders.append((clause, other))
+            if not holders:
+                continue
+            said = _qualifiers_before(sentence, match.start())
+            kinds = [_qualifiers_before(clause, m.start()) for clause, m in holders]
+            common = set.intersection(*kinds) if kinds else set()
+            for kind in sorted(common - said):
+                problems.append(f"dropped condition ({kind}) of {match.group(0).strip()}")
+            extras = [bool(re.search(EXTRAS, clause[m.end():].casefold())) for clause, m in holders]
+            if all(extras) and not re.search(EXTRAS, lowered):
+                problems.append(f"dropped condition (extra charge) of {match.group(0).strip()}")
+            # the other figures of the amount's clause that are no amounts are its conditions ("Kinder
+            # von 3 bis 14 Jahren 18 €"): every clause that has the amount has them
+            said_numbers = evidence_numbers(sentence)
+            left_out = [[t for t in _conditions(part) if not number_forms(t.rstrip(".,:")) & said_numbers]
+                        for clause, _ in holders for part in _parts(clause, forms)]
+            if left_out and all(left_out):
+                problems.append(f"dropped condition ({', '.join(left_out[0])}) of {match.group(0).strip()}")
+        if _FREE.search(sentence) and not _AMOUNT.search(sentence):
+            subject = {w for w in re.findall(r"[^\W\d_]{4,}", lowered) if not _FREE.fullmatch(w)}
+            free_clauses = [c for c in clauses if _FREE.search(c)]
+            about = [c for c in free_clauses if subject & set(re.findall(r"[^\W\d_]{4,}", c.casefold()))] or free_clauses
+            if about and all(_AMOUNT.search(c) for c in about):
+                clause = about[0]
+                after = _AMOUNT.search(clause, _FREE.search(clause).start()) or _AMOUNT.search(clause)
+                problems.append(f"dropped condition of 'free' ({after.group(0).strip()})")
+    return problems
+
+
+#: Days of the week as answers and opening-hours lines write them, in English and German.
+_DAY_WORDS = {
+    0: r"mon(?:day)?s?|mo|montags?", 1: r"tue(?:s(?:day)?)?s?|di|dienstags?", 2: r"wed(?:nesday)?s?|mi|mittwochs?",
+    3: r"thu(?:rs(?:day)?)?s?|do|donnerstags?", 4: r"fri(?:day)?s?|fr|freitags?", 5: r"sat(?:urday)?s?|sa|samstags?|sonnabends?",
+    6: r"sun(?:day)?s?|so|sonntags?",
+}
+_DAY = {d: re.compile(rf"\b(?:{p})\b\.?", re.I) for d, p in _DAY_WORDS.items()}
+_CLOSED = re.compile(r"\b(?:closed|geschlossen|not open|nicht geöffnet|nicht offen|ruhetag|zu)\b", re.I)
+_OPEN_STATE = re.compile(r"\b(?:open|opened|geöffnet|offen)\b|\d{1,2}(?::\d{2})?\s*(?:uhr|am|pm|h)?\s*(?:–|-|bis|to|until)\s*\d{1,2}", re.I)
+def self_contradictions(answer: str) -> list[str]:
+    """An answer that says a thing and its opposite: "closed on Saturdays … on Saturday from 9 to 17"."""
+    days: dict[int, set[str]] = {}
+    for clause in _clauses(re.sub(r",\s+", "; ", answer)):
+        named = [d for d, pattern in _DAY.items() if pattern.search(clause)]
+        closed = bool(_CLOSED.search(clause))
+        opened = bool(_OPEN_STATE.search(clause)) and not re.search(r"\bnot open|nicht (?:geöffnet|offen)", clause, re.I)
+        for day in named:
+            if closed and not opened:
+                days.setdefault(day, set()).add("closed")
+            elif opened and not closed:
+                days.setdefault(day, set()).add("open")
+    # (stock is said of products, and one answer may list several: not compared here)
+    return [f"self-contradiction: {WEEKDAY_NAMES[d]} both open and closed" for d, s in sorted(days.items()) if len(s) > 1]
+
+
+_ANY_DAY = date(2000, 1, 1)  # dates are compared by month and day
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _words(text: str) -> dict[str, frozenset[str]]:
+    """The content words of ``text``, each with its spellings (itself, its English and German stems)."""
+    from ..search.text import is_stopword, stems, tokens
+
+    words = [t for t in tokens(text) if len(t) > 2 and not is_stopword(t) and not t.isdigit()]
+    return {w: frozenset({w, *stems([w], "en"), *stems([w], "de")}) for w in words}
+
+
+def _content(text: str) -> set[str]:
+    return {form for forms in _words(text).values() for form in forms}
+
+
+def misbound_values(answer: str, evidence: str, question: str, same_language: bool = True) -> list[str]:
+    """Values the answer says of something the evidence does not say them of.
+
+    For each number or date in an answer sentence: the words of the question that the sentence
+    repeats (the thing asked about: "owner", "Kinderkurs", "birthday") must occur in an evidence
+    clause that holds the value, or in the sentence around it when the value is that sentence's
+    only one. "The owner is Hans" fails when the only sentence with Hans says he founded the
+    shop; "the children's course is on 12 May" fails when 12 May is the adults' course's date.
+    Only within one language: across languages the words cannot be compared.
+    """
+    if not same_language:
+        return []
+    asked = _content(question)
+    if not asked:
+        return []
+
+    def found(words: dict[str, frozenset[str]], text: str) -> set[str]:
+        bag = _content(text)
+        return {w for w, forms in words.items() if forms & bag}
+
+    lines = [s for s in re.split(r"\n+", evidence) if s.strip()]
+    units = [(s, line) for line in lines for s in sentences_of(line)]
+    sentences = [s for s, _ in units]
+    problems: list[str] = []
+    for sentence in sentences_of(answer):
+        words = {w: forms for w, forms in _words(sentence).items() if forms & asked}
+        if not words:
+            continue
+        dates = find_dates(sentence, _ANY_DAY, future_bias=False)
+        in_dates = {n for m in dates for n in _NUMBER.findall(m.text)} | {str(m.day.year) for m in dates}
+        values = [(t, number_forms(t), "number")
+                  for t in {t.rstrip(".,:") for t in _NUMBER.findall(sentence)} - {""} - in_dates]
+        values += [(m.text, {f"date {m.day.month}-{m.day.day}"}, "date") for m in dates]
+        values += [(name, {name.casefold()}, "name") for name in _NAME.findall(sentence)
+                   if name.casefold() not in question.casefold()]
+        for token, forms, kind in values:
+            holders = [(s, line) for s, line in units if forms & _values_in(s, kind)]
+            if not holders:
+                continue  # an unsupported value is unsupported_claims's business
+            best: set[str] = set()
+            for holder, line in holders:
+                if line.startswith("Product: "):  # a product card is one entity: all of it is said of it
+                    holder = line
+                inside = [c for c in _clauses(holder) if forms & _values_in(c, kind)]
+                # clauses are entities of their own only when labelled ("Adults: 12 May; Children: 19 May")
+                labelled = all(":" in c or "|" in holder for c in inside)
+                only_value = len(set(_NUMBER.findall(holder)) | set(_NAME.findall(holder))) <= 1 or not inside \
+                    or not labelled or holder.startswith("Product: ")
+                bound = found(words, (holder if only_value else " ".join(inside)) + " " + _heading_of(holder, [line]))
+                if len(bound) > len(best) or not best:
+                    best = bound
+                if best == set(words):
+                    break
+            missing = {w: words[w] for w in words if w not in best}
+            elsewhere = {w for h in sentences for c in _clauses(h)
+                         if ":" in c and (other := _values_in(c, kind)) and not other & forms
+                         for w in found(missing, c)}
+            if not best or elsewhere:
+                problems.append(f"value {token} said of {', '.join(sorted(elsewhere or words))}, "
+                                "which the sources do not say it of")
+    return problems
+
+
+def _values_in(text: str, kind: str) -> set[str]:
+    """The values of ``text`` of ``kind``: numbers, dates (as month-day) or names."""
+    if kind == "date":
+        return {f"date {m.day.month}-{m.day.day}" for m in find_dates(text, _ANY_DAY, future_bias=False)}
+    if kind == "number":
+        return evidence_numbers(text)
+    return {n.casefold() for n in _NAME.findall(text)}
+
+
+#: A name: two or more capitalised words in a row ("Hans Müller", "Lena Petersen").
+_NAME = re.compile(r"\b[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)+\b")
+
+
+def _heading_of(sentence: str, lines: list[str]) -> str:
+    """What the source line holding ``sentence`` is about: the label it starts with ("Title:
+    text"), and for a product card (answer/evidence.py) its first sentence, the product's name."""
+    for line in lines:
+        if sentence in line:
+            head, sep, _ = line.partition(": ")
+            label = head if sep and len(head) < 120 and sentence not in head else ""
+            if line.startswith("Product: "):
+                label += " " + re.split(r"(?<=\D[.!?])\s+", line, maxsplit=1)[0]
+            return label
+    return ""
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|except|cannot|can't|don't|doesn't|won't|isn't|aren't|"
+                       r"nicht|kein\w*|nie|niemals|ohne|außer|ausgenommen|weder)\b|n't\b", re.I)
+
+
+def denied_claims(answer: str, evidence: str, question: str, same_language: bool = True) -> list[str]:
+    """An answer that affirms what the sources deny: "Ja, Sie können mit American Express bezahlen"
+    against "American Express und Schecks nehmen wir nicht an".
+
+    The thing asked about is the question's word in the answer that the fewest evidence clauses
+    mention (the specific one, not "pay"); when every clause that mentions it is negated and
+    the answer's sentence is not, the answer contradicts the sources."""
+    if not same_language:
+        return []
+    asked = _content(question)
+    clauses = [c for s in sentences_of(evidence) for c in re.split(r",\s+|;\s*|\s[–-]\s", s) if c.strip()]
+    bags = [(_content(c), bool(_NEGATION.search(c))) for c in clauses]
+    problems = []
+    for sentence in sentences_of(answer):
+        if _NEGATION.search(sentence):
+            continue
+        words = {w: forms for w, forms in _words(sentence).items() if forms & asked}
+        mentions = {w: [negated for bag, negated in bags if forms & bag] for w, forms in words.items()}
+        mentions = {w: m for w, m in mentions.items() if m}
+        if not mentions:
+            continue
+        rarest = min(len(m) for m in mentions.values())
+        specific = [w for w, m in mentions.items() if len(m) == rarest]
+        if all(all(mentions[w]) for w in specific):
+            problems.append(f"contradiction: the sources deny what the answer says of {', '.join(sorted(specific))}")
     return problems

@@ -25,7 +25,7 @@ import yaml
 
 from ..answer import Answer, Responder
 from ..answer.dates import date_facts
-from ..answer.verify import unsupported_claims
+from ..answer.verify import misbound_values, unsupported_claims
 from ..domain import Agent, effective_price
 from ..errors import InvalidInput
 from ..store import KnowledgeStore
@@ -119,6 +119,25 @@ def source_corpus(store: KnowledgeStore, agent: Agent, now: datetime) -> str:
     return "\n".join(parts)
 
 
+_CORPORA: dict[tuple[int, str], tuple[int, str]] = {}
+
+
+def _corpus_in(store: KnowledgeStore, agent: Agent, language: str) -> str:
+    """The text of the agent's documents in ``language`` (kept while their number is unchanged)."""
+    items = store.items_of_agent(agent.id)
+    key = (agent.id, language)
+    if key not in _CORPORA or _CORPORA[key][0] != len(items):
+        now = datetime.now(UTC)
+        text = "\n".join(
+            (f"Product: {i.title}. " if i.kind == "product" else f"{i.title}: ") + re.sub(r"\s*\n\s*", " ", i.text) + (
+                f" Price: {effective_price(i.fields, now)} {i.fields.get('price')} {i.fields.get('currency') or ''}."
+                f" Availability: {i.fields.get('availability') or ''}."
+                if i.kind == "product" else "")
+            for i in items if i.kind == "product" or i.language in (None, language))
+        _CORPORA[key] = (len(items), text)
+    return _CORPORA[key][1]
+
+
 def check(case: Case, answer: Answer) -> list[str]:
     reasons = []
     declined = answer.handoff and not answer.grounded
@@ -154,6 +173,11 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
     facts = " ".join(date_facts(case.question, corpus, today, answer.language))
     unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
                                      language=answer.language)
+    # a value must be bound to what it is said of; words compare only within the answer's language
+    same = _corpus_in(store, agent, answer.language)
+    if same:
+        unsupported += [p for p in misbound_values(answer.answer, same + "\n" + facts, case.question)
+                        if p not in unsupported]
     if unsupported:
         reasons.append("states something no source says: " + ", ".join(unsupported))
     return CaseResult(case, answer, not reasons, reasons, unsupported, answer.timings.get("total_s", 0.0),

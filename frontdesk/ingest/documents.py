@@ -48,8 +48,36 @@ class ParsedDocument:
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
+_CSS_RULE = re.compile(r"([^{}@]+)\{([^{}]*)\}")
+
+
+def _hidden_by_stylesheet(tree: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Elements a page's own <style> rules hide (".old{display:none}"): stale prices live there."""
+    from cssselect import SelectorError
+
+    found = []
+    for style in tree.xpath("//style"):
+        css = re.sub(r"/\*.*?\*/", "", style.text_content() or "", flags=re.S)
+        for selectors, body in _CSS_RULE.findall(css):
+            if not _HIDDEN_STYLE.search(body):
+                continue
+            for selector in selectors.split(","):
+                selector = selector.strip()
+                if not selector or ":" in selector:  # :hover and the like hide only sometimes
+                    continue
+                try:
+                    found.extend(tree.cssselect(selector))
+                except (SelectorError, ValueError):
+                    continue
+    return found
+
+
 def strip_hidden(tree: lxml_html.HtmlElement) -> None:
-    """Drop what a visitor never sees: hidden elements, templates, scripts and styles."""
+    """Drop what a visitor never sees: hidden elements (by attribute, inline style or the page's
+    own stylesheet), templates, scripts and styles."""
+    for element in _hidden_by_stylesheet(tree):
+        if element.getparent() is not None:
+            element.drop_tree()
     doomed = tree.xpath(
         "//script|//style|//template|//noscript|//*[@hidden]|//*[@aria-hidden='true']"
         "|//input[@type='hidden']|//*[@style]"
@@ -77,7 +105,8 @@ def parse_html(text: str, url: str | None = None) -> ParsedDocument:
         include_comments=False, favor_recall=True, deduplicate=False,
     )
     if markdown:
-        blocks = markdown_blocks(markdown)
+        main = markdown_blocks(markdown)
+        blocks = main + _region_blocks(tree, " ".join(b.text for b in main))
     else:  # trafilatura finds no main content in very short pages; fall back to the body text
         for element in tree.xpath("//nav|//header|//footer|//aside|//form"):
             element.drop_tree()
@@ -86,6 +115,49 @@ def parse_html(text: str, url: str | None = None) -> ParsedDocument:
         heading = next((b.text for b in blocks if b.level), "")
         title = heading
     return ParsedDocument(title=title, blocks=blocks)
+
+
+#: Page regions main-content extraction leaves out, where businesses put contact data, opening
+#: hours and legal notes: each becomes a section of its own (its heading, or the region's kind).
+_REGIONS = "//footer|//header|//aside|//address|//*[@role='contentinfo']|//*[@role='complementary']"
+_REGION_NAMES = {"footer": "Footer", "header": "Header", "aside": "Sidebar", "address": "Address",
+                 "contentinfo": "Footer", "complementary": "Sidebar"}
+_BLOCK_TAGS = {"p", "div", "li", "br", "tr", "td", "th", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+               "address", "section", "ul", "ol", "table", "span"}
+
+
+def _region_blocks(tree: lxml_html.HtmlElement, main: str) -> list[Block]:
+    """The text of footers, headers, sidebars and addresses that the main content lacks.
+
+    Navigation menus inside them are left out (a list of links is no fact); hidden elements
+    were removed before. A line the main content already has is not repeated."""
+    import copy
+
+    regions = tree.xpath(_REGIONS)
+    top = [r for r in regions if not any(a in regions for a in r.iterancestors())]
+    known = re.sub(r"\s+", " ", main).casefold()
+    blocks: list[Block] = []
+    for region in top:
+        region = copy.deepcopy(region)
+        for nav in region.xpath(".//nav|.//form|.//*[@role='navigation']"):
+            nav.drop_tree()
+        heading = next((h.text_content().strip() for h in region.xpath(".//h1|.//h2|.//h3|.//h4|.//h5|.//h6")
+                        if h.text_content().strip()), "")
+        for element in region.iter():
+            if isinstance(element.tag, str) and element.tag in _BLOCK_TAGS:
+                element.tail = "\n" + (element.tail or "")
+                if element.tag == "br":
+                    continue
+                element.text = "\n" + (element.text or "")
+        lines = [line for line in _paragraphs(region.text_content()) if line != heading]
+        fresh = [line for line in lines if line.casefold() not in known]
+        if not fresh:
+            continue
+        kind = region.get("role") or region.tag
+        blocks.append(Block(heading or _REGION_NAMES.get(str(kind), "Footer"), level=2))
+        blocks.extend(Block(line) for line in fresh)
+        known += " " + " ".join(fresh).casefold()
+    return blocks
 
 
 def _paragraphs(text: str) -> list[str]:
@@ -110,6 +182,17 @@ def _inline_text(token: Token) -> str:
     return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
+def _table_row(header: list[str] | None, cells: list[str]) -> str:
+    """A table row as one self-contained line: "Doppelzimmer: Größe 24 m²; Nebensaison ab 69 €; …".
+    A cell's value keeps its column's name and its row's label, so "ab 69 €" can be told from the
+    79 € of the next season (the header row alone says nothing and is not a block)."""
+    if header and len(header) == len(cells) > 1:
+        parts = [f"{name} {value}".strip() if name else value for name, value in zip(header[1:], cells[1:], strict=True)
+                 if value]
+        return f"{cells[0]}: " + "; ".join(parts) if cells[0] else "; ".join(parts)
+    return " | ".join(c for c in cells if c)
+
+
 def markdown_blocks(text: str) -> list[Block]:
     """Markdown (a .md file, or trafilatura's rendering of a page) as blocks, parsed by
     markdown-it-py (CommonMark with tables): a heading, a paragraph, a list item, a table row
@@ -117,6 +200,10 @@ def markdown_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     tokens = _MARKDOWN.parse(text)
     row: list[str] | None = None
+    header: list[str] | None = None  # a table's column names, given to each of its rows
+    in_head = False
+    lists = 0  # depth of the lists around the current token
+    lead = ""  # a paragraph that ends in ":" introduces the list after it ("Für Kinder im Zimmer der Eltern gilt:")
     for i, token in enumerate(tokens):
         if token.type == "inline":
             content = _inline_text(token)
@@ -124,14 +211,32 @@ def markdown_blocks(text: str) -> list[Block]:
             if row is not None:
                 row.append(content)
             elif content and opener == "heading_open":
+                lead = ""
                 blocks.append(Block(content, level=int(tokens[i - 1].tag[1])))
+            elif content and lists:
+                # each item carries the condition its lead-in sets, so it stands alone as evidence
+                blocks.append(Block(f"{lead} {content}" if lead else content))
             elif content:
+                lead = content if content.endswith(":") and len(content) <= 200 else ""
                 blocks.append(Block(content))
+        elif token.type in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+            lead = lead if lists else ""
+        elif token.type == "thead_open":
+            in_head = True
+        elif token.type == "thead_close":
+            in_head = False
+        elif token.type == "table_close":
+            header = None
         elif token.type == "tr_open":
             row = []
         elif token.type == "tr_close" and row is not None:
-            if any(row):
-                blocks.append(Block(" | ".join(row)))
+            if in_head:
+                header = row
+            elif any(row):
+                blocks.append(Block(_table_row(header, row)))
             row = None
         elif token.type in ("fence", "code_block"):
             code = re.sub(r"\s+", " ", token.content).strip()

@@ -10,6 +10,7 @@ a price bound filters, named options and "in stock" re-rank.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -72,23 +73,63 @@ class SearchEngine:
         items = {item.id: item for item in self.store.get_items(list(fused))}
         now = utcnow()
         scored: list[tuple[float, StoredItem]] = []
+        relevance: dict[int, float] = {}
         for item_id, score in fused.items():
             item = items.get(item_id)
             if item is None:
                 continue
             if item.kind == "product" and constraints.any:
+                relevance[item_id] = score
                 adjusted = _apply_constraints(item, score, constraints, now)
                 if adjusted is None:
                     continue
                 score = adjusted
             scored.append((score, item))
         scored.sort(key=lambda pair: (-pair[0], pair[1].id))
+        if constraints.in_stock and relevance:
+            scored = _in_stock_first(scored, relevance, set(query_terms(text, languages)), YES_NO.match(query) is not None)
         hits = [
             Hit(item, score, snippet(item.text, text, languages) if item.kind == "document" else "")
             for score, item in scored[:limit]
         ]
         log.debug("search", agent=agent.name, ms=round((time.perf_counter() - started) * 1000, 1), hits=len(hits))
         return hits
+
+
+#: Products at least this share of the best match's relevance count as what a shopping query
+#: asks for ("grinders"): among them, those that meet its stock constraint go first.
+RELEVANCE_BAND = 0.5
+
+
+#: A question that asks yes or no (its verb comes first): "Is the X in stock?", "Habt ihr X auf Lager?".
+YES_NO = re.compile(r"^\s*(?:is|are|do|does|have|has|can|could|ist|sind|habt|haben|hast|hat|gibt|führt|führen|"
+                     r"kann|können|könnt)\b", re.I)
+
+
+def _in_stock_first(scored: list[tuple[float, StoredItem]], relevance: dict[int, float],
+                    asked: set[str], yes_no: bool) -> list[tuple[float, StoredItem]]:
+    """"Grinders in stock": every grinder about as relevant as the best one, those in stock first.
+
+    A bonus alone let a better-matching product that is out of stock stay on top; a filter
+    would hide the very product of "is the X in stock?". So a product the query names keeps its
+    place: every word of its title is in the query, or, in a yes/no question, most of them."""
+    top = max(relevance.values())
+    share = 0.6 if yes_no else 1.0
+
+    def key(pair: tuple[float, StoredItem]) -> tuple[int, float, int]:
+        score, item = pair
+        title = set(query_terms(item.title, [item.language or "en"]))
+        named = bool(title) and len(title & asked) >= share * len(title)
+        wanted = named or (relevance.get(item.id, 0.0) >= RELEVANCE_BAND * top
+                           and item.fields.get("availability") == "in stock")
+        return (0 if wanted else 1, -score, item.id)
+
+    places = [i for i, (_, item) in enumerate(scored) if item.kind == "product"]  # documents keep their places
+    products = sorted((scored[i] for i in places), key=key)
+    out = list(scored)
+    for place, pair in zip(places, products, strict=True):
+        out[place] = pair
+    return out
 
 
 def fuse(lexical: dict[int, float], dense: dict[int, float]) -> dict[int, float]:
