@@ -14,6 +14,7 @@ from frontdesk.answer.verify import (
     self_contradictions,
     unsupported_claims,
 )
+from frontdesk.testing import ScriptedModel
 
 PRICES = ("Inspektion ab 49 € zzgl. Material. Versand ist kostenlos ab 40 EUR Bestellwert. "
           "Ein Schlauchwechsel kostet 12 €. Reparaturen kosten bis zu 80 € pro Stunde. "
@@ -144,24 +145,6 @@ def test_a_question_without_a_day_gets_no_schedule_fact() -> None:
 
 # -- through the responder, with a scripted model ----------------------------------------------
 
-class ScriptedModel:
-    """Writes the given replies in turn (a stand-in for a model that errs on demand)."""
-
-    name = "scripted"
-
-    def __init__(self, *replies: str) -> None:
-        self.replies = list(replies)
-        self.prompts: list[list[dict[str, str]]] = []
-
-    def stream(self, messages, *, max_tokens: int, temperature: float = 0.0):
-        self.prompts.append(messages)
-        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
-        words = reply.split(" ")
-        yield words[0]
-        for word in words[1:]:
-            yield " " + word
-
-
 @pytest.fixture
 def shop(app, tmp_path):
     site = tmp_path / "site"
@@ -236,7 +219,7 @@ def test_the_cheapest_of_a_kind_comes_from_the_catalogs_prices(store_app) -> Non
     responder = Responder(store_app.store, store_app.search_engine, store_app.settings, model)
     answer = responder.answer(store_app.agent("store"), "What is your cheapest hand grinder?")
     assert answer.products[0]["id"] == "G2" and "39.00" in answer.answer  # the kettle is cheaper, but no grinder
-    assert "Cheapest matching product: Hand grinder Basic, 39.00 EUR." in model.prompts[0][1]["content"]
+    assert "Cheapest matching product: Hand grinder Basic, 39.00 EUR." in model.calls[0][1]["content"]
 
 
 def test_on_sale_now_lists_only_running_sales(store_app) -> None:

@@ -50,7 +50,7 @@ from .evidence import (
     passage_evidence,
     product_facts,
 )
-from .schedule import schedule_facts
+from .schedule import ASKS_OPEN, schedule_facts
 from .verify import (
     dropped_conditions,
     evidence_numbers,
@@ -89,7 +89,8 @@ _QUANTITY = re.compile(r"\b(?:where|wo|address|adresse|how much|how many|how lon
                        r"wie lange|wann|uhrzeit|öffnungszeiten|preis|kostet|kosten|geöffnet|open|"
                        r"(?:what|which|minimum|order) (?:value|amount|total)|minimum|ab welche[mnr]?|mindest\w*|bestellwert|betrag)\b",
                        re.I)
-_WHEN = re.compile(r"\b(?:when|next|upcoming|wann|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?|termin\w*|dates?)\b", re.I)
+_WHEN = re.compile(r"(?<!since )(?<!seit )\b(?:when|next|upcoming|soon|wann|bald|demnächst|nächste[nrms]?|naechste[nrms]?|"
+                   r"kommende[nrms]?|termin\w*|dates?)\b", re.I)
 #: Words that tip a short question towards English or German before statistics are asked.
 LANGUAGE_HINTS = {
     "en": frozenset("""under over below above size price cheap buy order open closed shipping course machine
@@ -407,7 +408,8 @@ class Responder:
         if catalog is not None and catalog[1] and show_products:
             facts.append(catalog[1])
         handoff_asked = _HANDOFF.search(question) is not None
-        answerable = self._answerable(chosen, language, languages, product_follow_up)
+        answerable = self._answerable(chosen, language, languages, product_follow_up) or (
+            bool(chosen) and any(not f.startswith(_EVENT_FACT) for f in schedule) and ASKS_OPEN.search(question) is not None)
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
                     show_products, previous, today, shopping=constraints.any, schedule=schedule)
 
@@ -510,8 +512,8 @@ class Responder:
     def _phrase(self, model: ChatModel, agent: Agent, plan: Plan, documents: list[Evidence],
                 products: list[Evidence]) -> Iterator[tuple[str, Any]]:
         """Yield ("sentence", text) for each checked sentence; ("declined"|"problems", ...) to stop."""
-        evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents),
-                                   *(e.text() for e in products), *plan.facts])
+        evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents), *(e.text() for e in products)])
+        computed = "\n".join(plan.facts)
         dates_ok = self._allowed_dates(plan, documents) if _WHEN.search(plan.question) else None
         prices = [(e.item.title, number_forms(e.fields.get("price") or "") | number_forms(e.fields.get("regular") or ""))
                   for e in products]
@@ -539,8 +541,9 @@ class Responder:
 
         try:
             for sentence in sentences():
-                verdict = self._check(sentence, evidence_text, allow, plan.language, plan.today, dates_ok, prices,
-                                      documents, question=plan.question, bind=bind, said=said)
+                verdict = self._check(sentence, evidence_text + "\n" + computed, allow, plan.language, plan.today,
+                                      dates_ok, prices, documents, question=plan.question, bind=bind, said=said,
+                                      computed=computed)
                 if verdict:
                     if not said:
                         yield "problems", verdict
@@ -567,13 +570,15 @@ class Responder:
     def _check(sentence: str, evidence: str, allow: str, language: str, today: date,
                dates_ok: set[date] | None = None, prices: list[tuple[str, set[str]]] | None = None,
                documents: list[Evidence] | None = None, *,
-               question: str = "", bind: bool = True, said: list[str] | None = None) -> list[str] | None:
+               question: str = "", bind: bool = True, said: list[str] | None = None,
+               computed: str = "") -> list[str] | None:
         """None for an empty sentence, [] when every claim is supported, else the unsupported claims
         (with ``said``, the sentences before it: a sentence that contradicts them fails too)."""
         text = _clean(sentence)
         if not text:
             return None
-        problems = unsupported_claims(text, evidence, allow=allow, language=language, question=question, bind=bind)
+        problems = unsupported_claims(text, evidence, allow=allow, language=language, question=question, bind=bind,
+                                      computed=computed)
         if said:
             problems += [p for p in self_contradictions(" ".join([*said, text])) if p not in problems]
         problems += price_mismatches(text, prices or [])
@@ -591,8 +596,9 @@ class Responder:
         the product card (added after this) is the answer."""
         if not documents or (products and (plan.shopping or products[0].score >= documents[0].score)):
             return []
-        if plan.schedule:  # what was computed for the asked day or event, in the question's language
-            return list(plan.schedule)
+        computed = [f for f in plan.schedule if _WHEN.search(plan.question) or not f.startswith(_EVENT_FACT)]
+        if computed:  # what was computed for the asked day (or event), in the question's language
+            return computed
         evidence = documents[0]
         language = evidence.item.language or plan.language
         if language == plan.language:
@@ -662,10 +668,14 @@ def _gate_features(evidence: list[Evidence], language: str) -> gate.GateFeatures
                          product=any(e.is_product for e in evidence))
 
 
+_EVENT_FACT = ("Nächste Termine für", "Next dates of")  # how schedule.schedule_facts starts an event's dates
+
+
 def _strong(plan: Plan) -> bool:
     """Evidence that can stand alone as the answer: a piece that covers most of the question,
     or a fact computed for the day, time or event the question asks about."""
-    return bool(plan.schedule) or any(e.coverage >= 0.75 for e in plan.evidence)
+    computed = [f for f in plan.schedule if _WHEN.search(plan.question) or not f.startswith(_EVENT_FACT)]
+    return bool(computed) or any(e.coverage >= 0.75 for e in plan.evidence)
 
 
 def _clean(text: str) -> str:

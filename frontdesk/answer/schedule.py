@@ -267,6 +267,10 @@ _Q_TIME = re.compile(r"\b(?:um|at|gegen|around)?\s*(\d{1,2})(?:[:.](\d{2}))?\s*(
 _NOW = re.compile(r"\b(?:now|right now|currently|jetzt|gerade|momentan|aktuell)\b", re.I)
 
 
+#: A question about being open: only then does a computed day fact answer it on its own.
+ASKS_OPEN = re.compile(r"\b(?:open|opened|closed|hours|geöffnet|offen|geschlossen|öffnungszeit\w*|auf|zu)\b", re.I)
+
+
 def _question_time(question: str) -> time | None:
     m = _Q_TIME.search(question)
     if not m:

@@ -73,7 +73,7 @@ def _casefold(text: str) -> str:
 
 
 def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language: str = "en",
-                       question: str = "", bind: bool = True) -> list[str]:
+                       question: str = "", bind: bool = True, computed: str = "") -> list[str]:
     """The claims in ``answer`` that neither ``evidence`` nor ``allow`` (question, persona) contains,
     figures without the condition the evidence gives them, values said of what the evidence
     does not say them of (with ``question``; ``bind=False`` when answer and evidence are in
@@ -107,7 +107,8 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
     problems.extend(dropped_conditions(scrubbed, evidence))
     problems.extend(self_contradictions(scrubbed))
     if question:
-        problems.extend(misbound_values(scrubbed, evidence, question, same_language=bind))
+        problems.extend(misbound_values(scrubbed, evidence, question, same_language=bind, computed=computed,
+                                        names=language == "en"))
         problems.extend(denied_claims(scrubbed, evidence, question, same_language=bind))
     if _PROMPT_ECHO.search(answer):
         problems.append("prompt echo")
@@ -341,7 +342,8 @@ def _content(text: str) -> set[str]:
     return {form for forms in _words(text).values() for form in forms}
 
 
-def misbound_values(answer: str, evidence: str, question: str, same_language: bool = True) -> list[str]:
+def misbound_values(answer: str, evidence: str, question: str, same_language: bool = True, *,
+                    computed: str = "", names: bool = True) -> list[str]:
     """Values the answer says of something the evidence does not say them of.
 
     For each number or date in an answer sentence: the words of the question that the sentence
@@ -349,7 +351,9 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
     clause that holds the value, or in the sentence around it when the value is that sentence's
     only one. "The owner is Hans" fails when the only sentence with Hans says he founded the
     shop; "the children's course is on 12 May" fails when 12 May is the adults' course's date.
-    Only within one language: across languages the words cannot be compared.
+    Only within one language: across languages the words cannot be compared. ``computed``
+    (date and schedule facts) may hold a value but is no other entity's clause; ``names``
+    (English only: German capitalises every noun) also binds names.
     """
     if not same_language:
         return []
@@ -362,7 +366,8 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
         return {w for w, forms in words.items() if forms & bag}
 
     lines = [s for s in re.split(r"\n+", evidence) if s.strip()]
-    units = [(s, line) for line in lines for s in sentences_of(line)]
+    units = [(s, line) for line in lines + [c for c in computed.split("\n") if c.strip()] for s in sentences_of(line)]
+    facts = set(sentences_of(computed))
     sentences = [s for s, _ in units]
     problems: list[str] = []
     for sentence in sentences_of(answer):
@@ -374,7 +379,7 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
         values = [(t, number_forms(t), "number")
                   for t in {t.rstrip(".,:") for t in _NUMBER.findall(sentence)} - {""} - in_dates]
         values += [(m.text, {f"date {m.day.month}-{m.day.day}"}, "date") for m in dates]
-        values += [(name, {name.casefold()}, "name") for name in _NAME.findall(sentence)
+        values += [(name, {name.casefold()}, "name") for name in (_NAME.findall(sentence) if names else [])
                    if name.casefold() not in question.casefold()]
         for token, forms, kind in values:
             holders = [(s, line) for s, line in units if forms & _values_in(s, kind)]
@@ -395,7 +400,7 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
                 if best == set(words):
                     break
             missing = {w: words[w] for w in words if w not in best}
-            elsewhere = {w for h in sentences for c in _clauses(h)
+            elsewhere = {w for h in sentences if h not in facts for c in _clauses(h)
                          if ":" in c and (other := _values_in(c, kind)) and not other & forms
                          for w in found(missing, c)}
             if not best or elsewhere:

@@ -176,7 +176,8 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
     # a value must be bound to what it is said of; words compare only within the answer's language
     same = _corpus_in(store, agent, answer.language)
     if same:
-        unsupported += [p for p in misbound_values(answer.answer, same + "\n" + facts, case.question)
+        unsupported += [p for p in misbound_values(answer.answer, same, case.question, computed=facts,
+                                                   names=answer.language == "en")
                         if p not in unsupported]
     if unsupported:
         reasons.append("states something no source says: " + ", ".join(unsupported))
