@@ -130,7 +130,8 @@ def _corpus_in(store: KnowledgeStore, agent: Agent, language: str) -> str:
         now = datetime.now(UTC)
         text = "\n".join(
             (f"Product: {i.title}. " if i.kind == "product" else f"{i.title}: ") + re.sub(r"\s*\n\s*", " ", i.text) + (
-                f" Price: {effective_price(i.fields, now)} {i.fields.get('price')} {i.fields.get('currency') or ''}."
+                f" Price: {effective_price(i.fields, now)} {i.fields.get('currency') or ''}"
+                f" (regular price {i.fields.get('price')} {i.fields.get('currency') or ''})."
                 f" Availability: {i.fields.get('availability') or ''}."
                 if i.kind == "product" else "")
             for i in items if i.kind == "product" or i.language in (None, language))
