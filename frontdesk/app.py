@@ -26,6 +26,7 @@ from .llm import ChatModel, get_fast_model, get_model
 from .llm.remote import request_id
 from .search.engine import SearchEngine
 from .store import SQLiteStore, open_store
+from .transcript import TurnInProgress
 
 if TYPE_CHECKING:
     from .answer.planning import ProcessPlanner
@@ -258,8 +259,13 @@ class Frontdesk:
             yield "held", conversation
             return
         token = request_id.set(f"frontdesk-{conversation.id}-{secrets.token_hex(4)}")
+        turn = TurnInProgress(self.store, conversation.id, text, payload) if 0 < len(text.strip()) <= 4000 else None
         try:
             for event, value in self.responder(model).stream(agent, text, conversation.id, user_payload=payload):
+                if turn is not None and event == "delta":
+                    turn.shown(value)
+                elif turn is not None and event == "done":
+                    turn.finished()
                 if event == "done" and value.handoff and conversation.status == "bot":
                     self.store.set_conversation_status(conversation.id, "waiting", None)
                 yield event, value

@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -48,8 +49,20 @@ def _start_worker(settings: Settings) -> None:
         os.nice(NICENESS)
     except OSError:  # not permitted here: run at the same priority
         pass
+    _exit_with_parent(os.getppid())
     store = open_store(settings.resolved_database_url)
     _responder = Responder(store, SearchEngine.for_settings(store, settings), settings, None)
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker within ``every`` seconds of the server's end, however it ends (kill -9 too):
+    an orphan is re-parented, so its parent id changes."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="frontdesk-parent-watch", daemon=True).start()
 
 
 def _plan_in_worker(agent: Agent, question: str, previous: Turn, now: datetime) -> Plan:

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ..config import Settings
 from ..domain import Agent, ItemError, Record, Source, SourceKind, SyncSummary, utcnow
 from ..embed import Embedder, get_embedder
-from ..errors import InvalidInput, ReadError
+from ..errors import AlreadyExists, InvalidInput, ReadError
 from ..log import get_logger
 from ..safety.injection import mark_records as mark_injections
 from ..safety.network import PrivateAddress, check_public_url
@@ -66,9 +66,23 @@ class Ingestor:
 
     def add(self, agent: Agent, location: str, *, kind: SourceKind | None = None,
             options: dict[str, Any] | None = None, sync_interval: int | None = None) -> SyncSummary:
-        """Register ``location`` as a source of ``agent`` and read it for the first time."""
-        return self.sync(agent, self.register(agent, location, kind=kind, options=options,
-                                              sync_interval=sync_interval))
+        """Register ``location`` as a source of ``agent`` and read it for the first time.
+
+        A source an interrupted ``add`` left registered but never read is read now (re-running
+        the command finishes it); one that was read is AlreadyExists (``sources sync`` it)."""
+        try:
+            source = self.register(agent, location, kind=kind, options=options, sync_interval=sync_interval)
+        except AlreadyExists:
+            source = self._never_read(agent, location)
+            if source is None:
+                raise
+            log.info("finishing a source an interrupted add left unread", source=source.location)
+        return self.sync(agent, source)
+
+    def _never_read(self, agent: Agent, location: str) -> Source | None:
+        location = normalise_location(location)
+        return next((s for s in self.store.list_sources(agent.id)
+                     if s.location == location and s.last_synced_at is None), None)
 
     def register(self, agent: Agent, location: str, *, kind: SourceKind | None = None,
                  options: dict[str, Any] | None = None, sync_interval: int | None = None) -> Source:

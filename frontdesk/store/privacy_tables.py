@@ -94,3 +94,18 @@ class PrivacyTables:
     def set_user_display_name(self, name: str, display_name: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE users SET display_name = ? WHERE name = ?", (display_name, name))
+
+    # -- a turn in progress (frontdesk/transcript.py) ------------------------------------------
+
+    def update_message(self, message_id: int, text: str, payload: dict[str, Any]) -> None:
+        import json
+
+        with self._tx() as db:
+            db.execute("UPDATE messages SET text = ?, payload = ? WHERE id = ?",
+                       (text, json.dumps(payload, default=str), message_id))
+
+    def delete_messages(self, message_ids: Sequence[int]) -> None:
+        ids = list(message_ids)
+        if ids:
+            with self._tx() as db:
+                db.execute(f"DELETE FROM messages WHERE id IN ({','.join('?' * len(ids))})", ids)
