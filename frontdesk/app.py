@@ -1,6 +1,7 @@
 """The library's front: one object that owns the store and the services built on it.
 
-The CLI, and later the HTTP server and the messaging webhooks, are thin clients of this.
+The CLI, the HTTP server and the messaging webhooks are its clients. Some of their listings
+still read ``Frontdesk.store`` directly (routing them all through this front is issue 15's).
 """
 
 from __future__ import annotations

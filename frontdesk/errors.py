@@ -14,6 +14,7 @@ is defined here.
           │                     :class:`frontdesk.domain.ItemError` and goes on
           ├── ReadError         a whole file or page (``reason``, and ``where`` in it if known)
           ├── FetchError        fetching a page over HTTP (``reason``)
+          ├── PrivateAddress    a URL whose host is or resolves to a non-public address (SSRF guard)
           └── FieldError        one catalog value (also a ``ValueError``); the message names the value
 
 Per-item problems during ingestion are not raised to the caller: they are collected as
@@ -83,6 +84,16 @@ class FetchError(ItemProblem):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PrivateAddress(ItemProblem):
+    """A URL's host is, or resolves to, an address the crawler may not reach."""
+
+    def __init__(self, host: str, address: str) -> None:
+        shown = host if host == address else f"{host} ({address})"
+        super().__init__(f"{shown} is a loopback, link-local or private address; frontdesk fetches public "
+                         "addresses only (set FRONTDESK_ALLOW_PRIVATE_URLS=true to allow them)")
+        self.reason = str(self)
 
 
 class FieldError(ItemProblem, ValueError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -11,8 +12,12 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     if not value or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(text)
+    try:  # delay-seconds (RFC 9110 says an integer; a fraction is taken as meant)
+        seconds = float(text)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError):

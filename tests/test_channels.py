@@ -275,6 +275,7 @@ def test_graph_errors_are_retried_without_sending_twice(meta: Meta) -> None:
     assert event.state == "failed" and "HTTP 400" in str(event.error) and m.TOKEN not in str(event.error)
 
 
+@pytest.mark.slow
 def test_handoff_button_takeover_silence_and_a_persons_reply(meta: Meta) -> None:
     api = meta.served.http
     meta.deliver(m.wa_delivery([m.wa_value([m.wa_text("wamid.H1", "Who won yesterday's football match?")])]))
@@ -326,6 +327,7 @@ def test_outside_the_24_hour_window_only_templates_go_out(meta: Meta) -> None:
 
 # -- Messenger and Instagram --------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_messenger_and_instagram_messages_handover_and_standby(meta: Meta) -> None:
     psid, igsid = "6254089081311000", "1489652281106000"
     meta.deliver(m.messaging_delivery("messenger", m.PAGE_ID, [
@@ -399,6 +401,7 @@ def test_bad_deliveries_get_clear_answers_and_never_crash(meta: Meta) -> None:
     assert meta.served.http.get("/healthz").json()["status"] == "ok"
 
 
+@pytest.mark.slow
 def test_secrets_never_reach_logs_exports_or_errors(meta: Meta, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     meta.graph.fail(10, 401)
@@ -420,6 +423,7 @@ def test_secrets_never_reach_logs_exports_or_errors(meta: Meta, caplog: pytest.L
     assert all(c.token == m.TOKEN for c in meta.graph.calls)  # it was used, only in the header
 
 
+@pytest.mark.slow
 def test_secrets_file_and_per_account_tokens(built_home: Path, tmp_path: Path, upstream: ServerThread) -> None:
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(f'[meta]\napp_secret = "{m.SECRET}"\nverify_token = "{m.VERIFY}"\n'
@@ -584,7 +588,8 @@ def test_retry_after_in_seconds_or_as_an_http_date() -> None:
     from frontdesk.retry import retry_after
 
     now = datetime(2026, 12, 2, 6, 0, 0, tzinfo=UTC)
-    assert retry_after("7", now) == 7.0
+    assert retry_after("7", now) == 7.0 and retry_after("0.3", now) == 0.3 and retry_after("-5", now) == 0.0
     assert retry_after("Wed, 02 Dec 2026 06:00:30 GMT", now) == 30.0
     assert retry_after("Wed, 02 Dec 2026 05:59:00 GMT", now) == 0.0  # already past: go now
     assert retry_after("soon", now) is None and retry_after("", now) is None and retry_after(None, now) is None
+    assert retry_after("nan", now) is None

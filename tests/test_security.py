@@ -144,6 +144,7 @@ def _docx_parts(document_xml: str) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 def test_item8_a_bad_url_a_malformed_or_exploding_docx_never_stop_the_other_sources(tmp_path: Path) -> None:
     import time
 
@@ -229,6 +230,7 @@ def test_item8_hostile_requests_get_a_4xx_naming_the_problem(served_channels: Se
     assert served.http.get("/healthz").status_code == 200
 
 
+@pytest.mark.slow
 def test_item8_a_port_in_use_is_a_clear_error_before_start_up(tmp_path: Path) -> None:
     import socket
     import subprocess
@@ -349,6 +351,7 @@ def test_item7_a_new_password_or_a_removed_user_ends_their_sessions(served: Serv
     assert CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "users", "delete", "bea"]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_item7_logins_are_throttled_per_account_as_well_as_per_address(served: Served) -> None:
     served.app.create_user("cem", "the right password")
     statuses = [_console_login(served.url, "cem", "a guess", address=f"203.0.113.{i}").status_code for i in range(14)]

@@ -258,6 +258,7 @@ def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
     return events
 
 
+@pytest.mark.slow
 def test_widget_origins_conversation_secret_and_rate_limit(served: Served, request: pytest.FixtureRequest) -> None:
     web = httpx.Client(base_url=served.url, timeout=60)
     request.addfinalizer(web.close)

@@ -54,6 +54,7 @@ def _audio(meta: Meta, customer: str) -> list[dict]:
     return [b for b in meta.replies_to(customer) if b.get("type") == "audio"]
 
 
+@pytest.mark.slow
 def test_a_whatsapp_voice_note_is_fetched_heard_answered_and_spoken_once(meta: Meta, upstream: ServerThread) -> None:
     meta.app.store.update_agent(AGENT, voice_replies="spoken")
     note = tone(4.0)
@@ -117,6 +118,7 @@ def test_a_whatsapp_voice_note_is_fetched_heard_answered_and_spoken_once(meta: M
     assert len(_texts(meta, m.CUSTOMER)) == 1 and len(_audio(meta, m.CUSTOMER)) == 1
 
 
+@pytest.mark.slow
 def test_voice_replies_follow_the_agents_setting(meta: Meta) -> None:
     customers = {"off": "4915100000001", "spoken": "4915100000002", "always": "4915100000003"}
     for n, (mode, customer) in enumerate(customers.items()):
@@ -134,6 +136,7 @@ def test_voice_replies_follow_the_agents_setting(meta: Meta) -> None:
         assert len(_texts(meta, customer)) == 2
 
 
+@pytest.mark.slow
 def test_an_unsure_transcript_is_restated_and_an_undecodable_note_asks_to_type(meta: Meta) -> None:
     transcriber: FakeTranscriber = meta.app.voice.transcriber  # type: ignore[assignment]
     transcriber.avg_logprob = -1.2  # a mumbled note
@@ -158,6 +161,7 @@ def test_an_unsure_transcript_is_restated_and_an_undecodable_note_asks_to_type(m
     assert "9:00" in _texts(meta, other)[-1]  # the conversation goes on
 
 
+@pytest.mark.slow
 def test_a_messenger_audio_attachment_is_answered_in_text(meta: Meta) -> None:
     meta.app.store.update_agent(AGENT, voice_replies="spoken")
     psid = "6254089081311000"
@@ -172,6 +176,7 @@ def test_a_messenger_audio_attachment_is_answered_in_text(meta: Meta) -> None:
     assert len(replies) == 1 and "9:00" in text_of(replies[0])  # audio out is WhatsApp's only (docs/voice.md)
 
 
+@pytest.mark.slow
 def test_a_long_voice_note_is_acknowledged_before_the_answer(meta: Meta) -> None:
     note = tone(75.0)
     _note(meta, "media-long", note, "When are you open on Saturday?", "en")

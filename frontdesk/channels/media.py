@@ -33,16 +33,21 @@ class MediaKeeper:
             else:
                 data, mime = self.link.graph.download(str(media["url"]))
             mime = media.get("mime_type") or mime
-            digest = hashlib.sha256(data).hexdigest()
             extension = mimetypes.guess_extension(mime.split(";")[0].strip()) or ".bin"
-            folder = self.home / "media" / channel.platform
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{digest}{extension}"
-            if not path.exists():
-                tmp = path.with_suffix(".part")
-                tmp.write_bytes(data)
-                tmp.replace(path)
+            path, digest = keep_file(self.home / "media" / channel.platform, data, extension)
             self.store.add_media(event.id, str(media.get("id") or media.get("url")), mime, digest, len(data), str(path))
             kept.append({"kind": media.get("kind", "file"), "mime_type": mime, "sha256": digest, "size": len(data),
                          "path": str(path)})
         return kept
+
+
+def keep_file(folder: Path, data: bytes, extension: str) -> tuple[Path, str]:
+    """``data`` kept once as ``folder/<sha256><extension>`` (written whole, then renamed): its path and digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}{extension}"
+    if not path.exists():
+        partial = path.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(path)
+    return path, digest

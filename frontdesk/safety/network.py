@@ -18,15 +18,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-
-class PrivateAddress(Exception):
-    """A URL's host is, or resolves to, an address the crawler may not reach."""
-
-    def __init__(self, host: str, address: str) -> None:
-        shown = host if host == address else f"{host} ({address})"
-        super().__init__(f"{shown} is a loopback, link-local or private address; frontdesk fetches public "
-                         "addresses only (set FRONTDESK_ALLOW_PRIVATE_URLS=true to allow them)")
-        self.reason = str(self)
+from ..errors import PrivateAddress
 
 
 def is_public_address(address: str) -> bool:

@@ -39,6 +39,22 @@ from ..views import (
 )
 from .app import RowId, Services, services
 from .jobs import Job
+from .schemas import (
+    AgentDetail,
+    AgentOut,
+    AnswerOut,
+    ChannelOut,
+    ConversationOut,
+    HitOut,
+    JobOut,
+    JobRef,
+    RemovedItems,
+    ReplyOut,
+    SourceJob,
+    SourceOut,
+    SourcesJob,
+    TranscriptOut,
+)
 from .streaming import iterate_in_thread
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `frontdesk keys create`.")
@@ -118,13 +134,13 @@ class ReplyIn(PersonIn):
 
 # -- agents ---------------------------------------------------------------------------------------
 
-@router.get("/agents", summary="List agents")
+@router.get("/agents", summary="List agents", response_model=list[AgentOut])
 def list_agents(svc: Svc, key: Key) -> list[dict[str, Any]]:
     store = svc.frontdesk.store
     return [agent_json(a, store) for a in store.list_agents() if key.agent_id in (None, a.id)]
 
 
-@router.post("/agents", status_code=201, summary="Create an agent")
+@router.post("/agents", status_code=201, summary="Create an agent", response_model=AgentDetail)
 def create_agent(body: AgentIn, svc: Svc, key: Key) -> dict[str, Any]:
     unscoped(key)
     agent = svc.frontdesk.create_agent(body.name, persona=body.persona, instructions=body.instructions,
@@ -135,12 +151,12 @@ def create_agent(body: AgentIn, svc: Svc, key: Key) -> dict[str, Any]:
     return agent_json(agent, svc.frontdesk.store, detail=True)
 
 
-@router.get("/agents/{name}", summary="An agent, its persona, instructions and knowledge")
+@router.get("/agents/{name}", summary="An agent, its persona, instructions and knowledge", response_model=AgentDetail)
 def get_agent(name: str, svc: Svc, key: Key) -> dict[str, Any]:
     return agent_json(agent_for(svc, key, name), svc.frontdesk.store, detail=True)
 
 
-@router.patch("/agents/{name}", summary="Change an agent's persona, instructions or allowed origins")
+@router.patch("/agents/{name}", summary="Change an agent's persona, instructions or allowed origins", response_model=AgentDetail)
 def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     origins = checked_origins(body.allowed_origins) if body.allowed_origins is not None else None
@@ -160,13 +176,13 @@ def delete_agent(name: str, svc: Svc, key: Key) -> None:
 
 # -- sources ---------------------------------------------------------------------------------------
 
-@router.get("/agents/{name}/sources", summary="An agent's sources with their sync status and errors")
+@router.get("/agents/{name}/sources", summary="An agent's sources with their sync status and errors", response_model=list[SourceOut])
 def list_sources(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     return [source_json(s) for s in svc.frontdesk.store.list_sources(agent.id)]
 
 
-@router.post("/agents/{name}/sources", status_code=202, summary="Add a web source and start reading it")
+@router.post("/agents/{name}/sources", status_code=202, summary="Add a web source and start reading it", response_model=SourceJob)
 def add_source(name: str, body: SourceIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     if not is_url(body.url) or not body.url.lower().startswith(("http://", "https://")):
@@ -176,7 +192,7 @@ def add_source(name: str, body: SourceIn, svc: Svc, key: Key) -> dict[str, Any]:
 
 
 @router.post("/agents/{name}/sources/upload", status_code=202,
-             summary="Upload files (documents, FAQ or catalog) and read them; a file of the same name is replaced")
+             summary="Upload files (documents, FAQ or catalog) and read them; a file of the same name is replaced", response_model=SourcesJob)
 def upload_sources(name: str, svc: Svc, key: Key, files: Annotated[list[UploadFile], File()],
                    kind: Annotated[Literal["docs", "faq", "catalog"] | None, Form()] = None) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
@@ -215,26 +231,26 @@ def _save(upload: UploadFile, path: Path, limit: int) -> None:
     partial.replace(path)
 
 
-@router.get("/agents/{name}/sources/{source_id}", summary="One source: status, last sync, errors")
+@router.get("/agents/{name}/sources/{source_id}", summary="One source: status, last sync, errors", response_model=SourceOut)
 def get_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return source_json(svc.frontdesk.store.get_source(agent.id, str(source_id)))
 
 
-@router.post("/agents/{name}/sources/{source_id}/sync", status_code=202, summary="Sync one source now")
+@router.post("/agents/{name}/sources/{source_id}/sync", status_code=202, summary="Sync one source now", response_model=JobRef)
 def sync_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     source = svc.frontdesk.store.get_source(agent.id, str(source_id))
     return {"job": sync_job(svc, agent, [source.id]).to_json()}
 
 
-@router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items")
+@router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items", response_model=RemovedItems)
 def remove_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, int]:
     agent = agent_for(svc, key, name)
     return {"removed_items": svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))}
 
 
-@router.get("/jobs/{job_id}", summary="A background job (ingestion, sync) and its summary")
+@router.get("/jobs/{job_id}", summary="A background job (ingestion, sync) and its summary", response_model=JobOut)
 def get_job(job_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     job = svc.jobs.get(job_id)
     if job is None or key.agent_id not in (None, job.agent_id):
@@ -251,14 +267,14 @@ def sync_job(svc: Services, agent: Agent, source_ids: list[int]) -> Job:
 
 # -- search, conversations, content gaps --------------------------------------------------------------
 
-@router.get("/agents/{name}/search", summary="Hybrid search over an agent's knowledge")
+@router.get("/agents/{name}/search", summary="Hybrid search over an agent's knowledge", response_model=list[HitOut])
 def search(name: str, svc: Svc, key: Key, q: Annotated[str, Query(min_length=1, max_length=1000)],
            limit: Annotated[int, Query(ge=1, le=100)] = 10) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     return [hit.to_json() for hit in svc.frontdesk.search(agent.name, q, limit)]
 
 
-@router.get("/agents/{name}/conversations", summary="Conversations, newest first; q searches their messages")
+@router.get("/agents/{name}/conversations", summary="Conversations, newest first; q searches their messages", response_model=list[ConversationOut])
 def list_conversations(name: str, svc: Svc, key: Key, q: Annotated[str, Query(max_length=200)] = "",
                        status: Literal["bot", "waiting", "human"] | None = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -268,7 +284,7 @@ def list_conversations(name: str, svc: Svc, key: Key, q: Annotated[str, Query(ma
             svc.frontdesk.store.list_conversations(agent.id, query=q, status=status, limit=limit, offset=offset)]
 
 
-@router.post("/agents/{name}/conversations", status_code=201, summary="Start a conversation")
+@router.post("/agents/{name}/conversations", status_code=201, summary="Start a conversation", response_model=ConversationOut)
 def start_conversation(name: str, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     conversation_id = svc.frontdesk.store.create_conversation(agent.id, "api")
@@ -276,7 +292,7 @@ def start_conversation(name: str, svc: Svc, key: Key) -> dict[str, Any]:
 
 
 @router.get("/agents/{name}/conversations/{conversation_id}",
-            summary="A transcript, with the evidence behind each answer")
+            summary="A transcript, with the evidence behind each answer", response_model=TranscriptOut)
 def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     conversation = svc.frontdesk.conversation(conversation_id, agent)
@@ -285,7 +301,7 @@ def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> d
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/messages",
-             summary="Send a customer message and get the agent's answer (nothing while a person owns it)")
+             summary="Send a customer message and get the agent's answer (nothing while a person owns it)", response_model=AnswerOut)
 async def send_message(name: str, conversation_id: RowId, body: MessageIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = await run_in_threadpool(agent_for, svc, key, name)
     async for event, value in iterate_in_thread(
@@ -298,14 +314,14 @@ async def send_message(name: str, conversation_id: RowId, body: MessageIn, svc: 
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/takeover",
-             summary="A person takes the conversation over; the agent stays silent")
+             summary="A person takes the conversation over; the agent stays silent", response_model=ConversationOut)
 def take_over(name: str, conversation_id: RowId, body: PersonIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return conversation_json(svc.frontdesk.take_over(conversation_id, body.person, agent), agent.name)
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/reply", status_code=201,
-             summary="The person who took over replies")
+             summary="The person who took over replies", response_model=ReplyOut)
 def reply(name: str, conversation_id: RowId, body: ReplyIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     message_id = svc.frontdesk.reply_as(conversation_id, body.person, body.text, agent)
@@ -313,7 +329,7 @@ def reply(name: str, conversation_id: RowId, body: ReplyIn, svc: Svc, key: Key) 
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/release",
-             summary="Hand the conversation back to the agent")
+             summary="Hand the conversation back to the agent", response_model=ConversationOut)
 def release(name: str, conversation_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     return conversation_json(svc.frontdesk.hand_back(conversation_id, agent), agent.name)
@@ -340,14 +356,14 @@ class ChannelIn(Strict):
     label: str = Field("", max_length=200)
 
 
-@router.get("/agents/{name}/channels", summary="The agent's messaging channels (no secrets: none are stored)")
+@router.get("/agents/{name}/channels", summary="The agent's messaging channels (no secrets: none are stored)", response_model=list[ChannelOut])
 def list_channels(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     store = svc.frontdesk.store
     return [channel_json(c, agent.name, store.event_counts(c.id)) for c in store.list_channels(agent.id)]
 
 
-@router.post("/agents/{name}/channels", status_code=201, summary="Connect a WhatsApp number, page or Instagram account")
+@router.post("/agents/{name}/channels", status_code=201, summary="Connect a WhatsApp number, page or Instagram account", response_model=ChannelOut)
 def connect_channel(name: str, body: ChannelIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     if key.agent_id is not None:  # which agent a platform account's messages reach is the operator's choice

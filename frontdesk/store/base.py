@@ -2,7 +2,8 @@
 
 A store keeps agents, their sources and the items read from those sources, each
 agent's lexical index and its vectors. ``SQLiteStore`` is the implementation today;
-a PostgreSQL one must pass the same conformance tests (``tests/test_store.py``).
+the store's behaviour is tested through :class:`frontdesk.app.Frontdesk` (tests/test_sync.py,
+tests/test_search.py and the server tests); a second implementation must pass those too.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..answer import Answer
+from ..channels.media import keep_file
 from ..domain import Agent
 from ..errors import FrontdeskError, NotFound
 from ..log import get_logger
@@ -70,16 +71,9 @@ def hear(frontdesk: Frontdesk, data: bytes, *, fallback_language: str, progress:
 
 def keep_recording(frontdesk: Frontdesk, data: bytes, mime_type: str, channel: str) -> dict[str, Any]:
     """Store a recording under ``<home>/media/<channel>/`` by its SHA-256; what the console needs of it."""
-    digest = hashlib.sha256(data).hexdigest()
     extension = {"audio/ogg": ".ogg", "audio/webm": ".webm", "audio/mp4": ".m4a", "audio/mpeg": ".mp3",
                  "audio/wav": ".wav"}.get(mime_type.split(";")[0].strip().lower(), ".audio")
-    folder = frontdesk.settings.home / "media" / channel
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest}{extension}"
-    if not path.exists():
-        partial = path.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(path)
+    path, digest = keep_file(frontdesk.settings.home / "media" / channel, data, extension)
     return {"kind": "audio", "mime_type": mime_type, "sha256": digest, "size": len(data), "path": str(path)}
 
 
