@@ -1,7 +1,7 @@
 """The library's front: one object that owns the store and the services built on it.
 
-The CLI, the HTTP server and the messaging webhooks are its clients. Some of their listings
-still read ``Frontdesk.store`` directly (routing them all through this front is issue 15's).
+The CLI, the HTTP server and the messaging webhooks are thin clients of this: they reach
+state only through its methods (and :attr:`Frontdesk.channels`), never through the store.
 """
 
 from __future__ import annotations
@@ -19,14 +19,27 @@ from . import auth
 from .answer import Answer, Responder
 from .channels import Channels
 from .config import Settings
-from .domain import Agent, ApiKey, Conversation, Hit, Source, SourceKind, SyncSummary, User, utcnow
+from .domain import (
+    Agent,
+    ApiKey,
+    Channel,
+    ChannelEvent,
+    Conversation,
+    Hit,
+    Source,
+    SourceKind,
+    SyncSummary,
+    User,
+    utcnow,
+)
 from .embed import Embedder, get_embedder, known_embedders
 from .errors import InvalidInput, NotFound, UserError
 from .ingest.pipeline import Ingestor, Progress
 from .llm import ChatModel, get_fast_model, get_model
 from .llm.remote import request_id
 from .search.engine import SearchEngine
-from .store import SQLiteStore, open_store
+from .store import Store, open_store
+from .store.base import Message
 from .transcript import TurnInProgress
 
 if TYPE_CHECKING:
@@ -40,7 +53,7 @@ class Frontdesk:
     open, the chat model that phrases every answer (no fast model beside it), embedders by their
     names (consulted before the packaged ones). Tests pass the doubles of :mod:`frontdesk.testing`."""
 
-    def __init__(self, settings: Settings, store: SQLiteStore | None = None, *, model: ChatModel | None = None,
+    def __init__(self, settings: Settings, store: Store | None = None, *, model: ChatModel | None = None,
                  embedders: Iterable[Embedder] = ()) -> None:
         self.settings = settings
         self.store = store or open_store(settings.resolved_database_url)
@@ -117,6 +130,22 @@ class Frontdesk:
     def agent(self, name: str) -> Agent:
         return self.store.get_agent(name)
 
+    def agent_by_id(self, agent_id: int) -> Agent:
+        return self.store.get_agent_by_id(agent_id)
+
+    def list_agents(self) -> list[Agent]:
+        return self.store.list_agents()
+
+    def agent_stats(self, agent_id: int) -> dict[str, int]:
+        """How many documents, products and sources the agent has."""
+        return self.store.agent_stats(agent_id)
+
+    def update_agent(self, name: str, **changes: Any) -> Agent:
+        """Change ``persona``, ``instructions`` or ``allowed_origins`` (None leaves one as it is)."""
+        if changes.get("allowed_origins") is not None:
+            changes["allowed_origins"] = checked_origins(changes["allowed_origins"])
+        return self.store.update_agent(name, **changes)
+
     def delete_agent(self, name: str) -> None:
         agent = self.agent(name)
         self.store.delete_agent(name)
@@ -156,6 +185,10 @@ class Frontdesk:
     def sources(self, agent_name: str) -> list[Source]:
         return self.store.list_sources(self.agent(agent_name).id)
 
+    def source(self, agent_name: str, ref: str) -> Source:
+        """One of the agent's sources, by id or location."""
+        return self.store.get_source(self.agent(agent_name).id, ref)
+
     def remove_source(self, agent_name: str, ref: str) -> int:
         agent = self.agent(agent_name)
         return self.store.remove_source(self.store.get_source(agent.id, ref))
@@ -183,12 +216,24 @@ class Frontdesk:
             self._responders[model] = responder
         return self._responders[model]
 
-    def start_conversation(self, agent_name: str, channel: str = "cli", external_id: str | None = None) -> int:
-        return self.store.create_conversation(self.agent(agent_name).id, channel, external_id)
+    def start_conversation(self, agent_name: str, channel: str = "cli", external_id: str | None = None,
+                           secret_hash: str | None = None) -> int:
+        return self.store.create_conversation(self.agent(agent_name).id, channel, external_id, secret_hash)
 
     def ask(self, agent_name: str, question: str, *, conversation_id: int | None = None,
             model: str | None = None) -> Answer:
-        return self.responder(model).answer(self.agent(agent_name), question, conversation_id)
+        """One answer. In a conversation it goes through :meth:`chat`: while a person owns the
+        conversation the agent does not answer (the message is kept for them) and this raises."""
+        agent = self.agent(agent_name)
+        if conversation_id is None:
+            return self.responder(model).answer(agent, question, None)
+        for event, value in self.chat(agent, conversation_id, question, model=model):
+            if event == "held":
+                raise UserError(f"{value.owner or 'a person'} owns conversation {conversation_id}: the agent "
+                                "stays silent there (the message is kept for them); hand it back first")
+            if event == "done":
+                return value
+        raise UserError(f"no answer in conversation {conversation_id}")  # chat always ends in done or held
 
     # evaluation
     def evaluate(self, agent_name: str, cases_file: str | Path, *, cases: list[Any] | None = None,
@@ -212,6 +257,10 @@ class Frontdesk:
 
     def eval_run(self, run_id: int) -> dict[str, Any]:
         return self.store.get_eval_run(run_id)
+
+    def eval_runs(self, agent_name: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The kept evaluation runs, newest first (of one agent, or of all)."""
+        return self.store.list_eval_runs(self.agent(agent_name).id if agent_name else None, limit)
 
     def compare_runs(self, run_a: int, run_b: int) -> dict[str, Any]:
         from .evaluation.report import compare
@@ -246,6 +295,48 @@ class Frontdesk:
         if agent is not None and conversation.agent_id != agent.id:
             raise NotFound(f"no conversation {conversation_id}")
         return conversation
+
+    def conversations(self, agent: Agent | None = None, *, query: str = "", status: str | None = None,
+                      limit: int = 50, offset: int = 0) -> list[Conversation]:
+        """Conversations, most recently active first (of one agent, or of all for the console's queue)."""
+        return self.store.list_conversations(agent.id if agent else None, query=query, status=status,
+                                             limit=limit, offset=offset)
+
+    def conversation_counts(self, agent: Agent) -> dict[str, int]:
+        return self.store.conversation_counts(agent.id)
+
+    def find_conversation(self, agent: Agent, channel: str, external_id: str) -> Conversation | None:
+        return self.store.find_conversation(agent.id, channel, external_id)
+
+    def set_conversation_key(self, conversation_id: int, external_id: str) -> None:
+        """Name the conversation by a client's own key (the OpenAI-compatible API's transcript digest)."""
+        self.store.set_conversation_external_id(conversation_id, external_id)
+
+    def record_history(self, conversation_id: int, turns: list[tuple[str, str]]) -> None:
+        """Keep turns a client had before this conversation (role "user" or "assistant", text) for context."""
+        previous = ""
+        for role, text in turns:
+            self.store.add_message(conversation_id, role, text, {"question": previous} if role == "assistant" else {})
+            previous = text if role == "user" else previous
+
+    def transcript(self, conversation_id: int, agent: Agent | None = None, after_id: int = 0,
+                   limit: int = 500) -> list[Message]:
+        """The conversation's messages after ``after_id`` (the conversation must be ``agent``'s)."""
+        return self.store.messages(self.conversation(conversation_id, agent).id, after_id, limit)
+
+    def gaps(self, agent: Agent, limit: int = 100) -> list[dict[str, Any]]:
+        """The questions the agent declined, newest first: the business's content gaps."""
+        return self.store.unanswered_questions(agent.id, limit)
+
+    # messaging channels: the accounts and their queues (the service itself is :attr:`channels`)
+    def list_channels(self, agent: Agent | None = None) -> list[Channel]:
+        return self.store.list_channels(agent.id if agent else None)
+
+    def channel_event_counts(self, channel_id: int) -> dict[str, int]:
+        return self.store.event_counts(channel_id)
+
+    def channel_events(self, channel_id: int, *, state: str | None = None, limit: int = 100) -> list[ChannelEvent]:
+        return self.store.list_events(channel_id=channel_id, state=state, limit=limit)
 
     def chat(self, agent: Agent, conversation_id: int, text: str, *,
              model: str | None = None, payload: dict[str, Any] | None = None) -> Iterator[tuple[str, Any]]:
@@ -319,6 +410,15 @@ class Frontdesk:
         if key.last_used_at is None or utcnow() - key.last_used_at > timedelta(minutes=1):
             self.store.touch_api_key(key.id)
         return key
+
+    def api_keys(self) -> list[ApiKey]:
+        return self.store.list_api_keys()
+
+    def revoke_api_key(self, prefix: str) -> None:
+        self.store.revoke_api_key(prefix)
+
+    def users(self) -> list[User]:
+        return self.store.list_users()
 
     def create_user(self, name: str, password: str) -> User:
         if not re.match(r"^[\w.@+-]{1,100}$", name):

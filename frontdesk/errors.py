@@ -98,3 +98,7 @@ class PrivateAddress(ItemProblem):
 
 class FieldError(ItemProblem, ValueError):
     """A value that cannot be understood; the message names the value."""
+
+
+class StoreUnavailable(InfrastructureError):
+    """The database cannot be reached (PostgreSQL down, wrong URL): a readiness failure, not a bug."""

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .domain import Agent, Channel, ChannelEvent, Conversation, Source
-from .store.base import KnowledgeStore, Message
+from .store.base import Message
 
 
-def agent_names(store: KnowledgeStore) -> dict[int, str]:
+class Agents(Protocol):
+    """What the listings read: :class:`frontdesk.app.Frontdesk` (or a store) has both."""
+
+    def list_agents(self) -> list[Agent]: ...
+    def agent_stats(self, agent_id: int) -> dict[str, int]: ...
+
+
+def agent_names(agents: Agents) -> dict[int, str]:
     """Agent names by id, for listings that say whose each row is."""
-    return {a.id: a.name for a in store.list_agents()}
+    return {a.id: a.name for a in agents.list_agents()}
 
 
-def agent_json(agent: Agent, store: KnowledgeStore, *, detail: bool = False) -> dict[str, Any]:
+def agent_json(agent: Agent, agents: Agents, *, detail: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {"name": agent.name, "embedder": agent.embedder,
-                            "created_at": agent.created_at.isoformat(), **store.agent_stats(agent.id)}
+                            "created_at": agent.created_at.isoformat(), **agents.agent_stats(agent.id)}
     if detail:
         data.update(persona=agent.persona, instructions=agent.instructions,
                     allowed_origins=list(agent.allowed_origins), public=agent.public,

@@ -115,7 +115,7 @@ def test_deleting_an_agent_removes_its_knowledge(app: Frontdesk, settings) -> No
     assert list((settings.home / "index").glob(f"agent{agent.id}-*"))
     app.delete_agent("gone")
     assert app.store.items_of_agent(agent.id) == []
-    assert app.store._query("SELECT count(*) FROM embeddings")[0][0] == 0
+    assert app.store.embedding_count() == 0
     assert not list((settings.home / "index").glob(f"agent{agent.id}-*"))
 
 

@@ -56,10 +56,9 @@ def channels_add(ctx: click.Context, agent: str, platform: str, account_id: str,
 def channels_list(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     """List connected channels (of AGENT, or all) with their message counts."""
     app = _app(ctx)
-    names = agent_names(app.store)
-    agent_id = app.agent(agent).id if agent else None
-    rows = [channel_json(c, names.get(c.agent_id, "?"), app.store.event_counts(c.id))
-            for c in app.store.list_channels(agent_id)]
+    names = agent_names(app)
+    rows = [channel_json(c, names.get(c.agent_id, "?"), app.channel_event_counts(c.id))
+            for c in app.list_channels(app.agent(agent) if agent else None)]
     if as_json:
         _echo_json(rows)
         return
@@ -92,7 +91,7 @@ def channels_events(ctx: click.Context, channel: str, state: str | None, limit: 
     """Recent inbound messages and events of CHANNEL, newest first, with what became of each."""
     app = _app(ctx)
     found = app.channels.channel(channel)
-    rows = [event_json(e) for e in app.store.list_events(channel_id=found.id, state=state, limit=limit)]
+    rows = [event_json(e) for e in app.channel_events(found.id, state=state, limit=limit)]
     if as_json:
         _echo_json(rows)
         return

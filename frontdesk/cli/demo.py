@@ -111,7 +111,7 @@ def run_demo(app: Frontdesk, business: Business, questions: list[str]) -> None:
     agent = app.agent(name)
     responder.warm_up(agent)
     for question in questions:
-        converse(responder, agent, question, None, prefix=f"\n> {question}\n")
+        converse(app, agent, question, None, prefix=f"\n> {question}\n")
     if sys.stdin.isatty():
         conversation = app.start_conversation(name, "demo")
         click.echo("\nNow ask the agent yourself, in English or German (empty line to quit).")
@@ -119,6 +119,6 @@ def run_demo(app: Frontdesk, business: Business, questions: list[str]) -> None:
             question = click.prompt("you", default="", show_default=False)
             if not question.strip():
                 break
-            converse(responder, agent, question, conversation, prefix=f"{name}> ")
+            converse(app, agent, question, conversation, prefix=f"{name}> ")
     click.echo(f"\nNext: `frontdesk --home {home} chat {name}` or `frontdesk --home {home} ask {name} \"...\" --json`")
     click.echo(f"In the browser: `frontdesk --home {home} serve`, then open http://127.0.0.1:8000/widget/{name}/demo")

@@ -140,8 +140,8 @@ def eval_compare(ctx: click.Context, run_a: int, run_b: int, fail_on_drop: bool,
 def eval_runs(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     """Kept runs, newest first."""
     app = _app(ctx)
-    names = agent_names(app.store)
-    runs = app.store.list_eval_runs(app.agent(agent).id if agent else None)
+    names = agent_names(app)
+    runs = app.eval_runs(agent)
     for run in runs:
         run["agent"] = names.get(run["agent_id"], "?")
     if as_json:

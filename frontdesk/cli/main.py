@@ -129,7 +129,7 @@ def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions
                 retention_days: int | None) -> None:
     """Change the persona, instructions, allowed web origins or public web chat of NAME."""
     origins = [] if no_origins else (checked_origins(allow_origins) if allow_origins else None)
-    agent = _app(ctx).store.update_agent(name, persona=persona,
+    agent = _app(ctx).update_agent(name, persona=persona,
                                          instructions=_read_text_option(instructions, instructions_file),
                                          allowed_origins=origins, public=public)
     if retention_days is not None:
@@ -146,7 +146,7 @@ def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions
 def agents_list(ctx: click.Context, as_json: bool) -> None:
     """List agents."""
     app = _app(ctx)
-    rows = [agent_json(a, app.store) for a in app.store.list_agents()]
+    rows = [agent_json(a, app) for a in app.list_agents()]
     if as_json:
         _echo_json(rows)
         return
@@ -170,7 +170,7 @@ def agents_show(ctx: click.Context, name: str, as_json: bool) -> None:
     agent = app.agent(name)
     data = {"name": agent.name, "persona": agent.persona, "instructions": agent.instructions,
             "embedder": agent.embedder, "created_at": agent.created_at.isoformat(),
-            "knowledge": app.store.agent_stats(agent.id)}
+            "knowledge": app.agent_stats(agent.id)}
     if as_json:
         _echo_json(data)
         return
@@ -382,7 +382,7 @@ def chat(ctx: click.Context, agent: str | None, model: str | None, character: st
             break
         if not question.strip():
             break
-        converse(responder, target, question, conversation, prefix=f"{agent}> ")
+        converse(app, target, question, conversation, prefix=f"{agent}> ", model=model)
 
 
 @cli.group()
@@ -485,10 +485,10 @@ def keys_create(ctx: click.Context, agent: str | None, label: str) -> None:
 def keys_list(ctx: click.Context, as_json: bool) -> None:
     """List API keys (their prefixes, never the keys)."""
     app = _app(ctx)
-    names = agent_names(app.store)
+    names = agent_names(app)
     rows = [{"prefix": k.prefix, "agent": names.get(k.agent_id) if k.agent_id else None, "label": k.label,
              "created_at": k.created_at.isoformat(), "last_used_at": k.last_used_at.isoformat() if k.last_used_at else None,
-             "revoked": k.revoked_at is not None} for k in app.store.list_api_keys()]
+             "revoked": k.revoked_at is not None} for k in app.api_keys()]
     if as_json:
         _echo_json(rows)
         return
@@ -505,7 +505,7 @@ def keys_list(ctx: click.Context, as_json: bool) -> None:
 @handled
 def keys_revoke(ctx: click.Context, prefix: str) -> None:
     """Revoke the key whose prefix is PREFIX (the part after fd_)."""
-    _app(ctx).store.revoke_api_key(prefix)
+    _app(ctx).revoke_api_key(prefix)
     click.echo(f"revoked key {prefix}")
 
 
@@ -562,7 +562,7 @@ def users_delete(ctx: click.Context, name: str) -> None:
 @handled
 def users_list(ctx: click.Context) -> None:
     """List console users."""
-    for user in _app(ctx).store.list_users():
+    for user in _app(ctx).users():
         click.echo(user.name)
 
 

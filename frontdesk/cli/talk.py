@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..answer import Answer, Responder
+from ..answer import Answer
 from ..domain import Agent
+
+if TYPE_CHECKING:
+    from ..app import Frontdesk
 
 
 def print_sources(answer: Answer) -> None:
@@ -16,17 +21,23 @@ def print_sources(answer: Answer) -> None:
         click.secho("    (a person from the team is offered)", fg="yellow")
 
 
-def converse(responder: Responder, agent: Agent, question: str, conversation: int | None,
-             prefix: str = "") -> Answer:
-    """Stream one answer to stdout as its checked sentences arrive, then its sources."""
+def converse(app: Frontdesk, agent: Agent, question: str, conversation: int | None,
+             prefix: str = "", model: str | None = None) -> Answer | None:
+    """Stream one answer to stdout as its checked sentences arrive, then its sources. In a
+    conversation it goes through :meth:`Frontdesk.chat`: None while a person owns it."""
     click.echo(prefix, nl=False)
     answer = None
-    for event, value in responder.stream(agent, question, conversation):
+    events = (app.chat(agent, conversation, question, model=model) if conversation is not None
+              else app.responder(model).stream(agent, question, None))
+    for event, value in events:
         if event == "delta":
             click.echo(value, nl=False)
+        elif event == "held":
+            click.echo()
+            click.secho(f"    ({value.owner} owns this conversation: the agent stays silent, "
+                        "your message is kept for them)", fg="yellow")
         else:
             answer = value
             click.echo()
             print_sources(value)
-    assert answer is not None
     return answer

@@ -136,8 +136,8 @@ class ReplyIn(PersonIn):
 
 @router.get("/agents", summary="List agents", response_model=list[AgentOut])
 def list_agents(svc: Svc, key: Key) -> list[dict[str, Any]]:
-    store = svc.frontdesk.store
-    return [agent_json(a, store) for a in store.list_agents() if key.agent_id in (None, a.id)]
+    app = svc.frontdesk
+    return [agent_json(a, app) for a in app.list_agents() if key.agent_id in (None, a.id)]
 
 
 @router.post("/agents", status_code=201, summary="Create an agent", response_model=AgentDetail)
@@ -146,25 +146,25 @@ def create_agent(body: AgentIn, svc: Svc, key: Key) -> dict[str, Any]:
     agent = svc.frontdesk.create_agent(body.name, persona=body.persona, instructions=body.instructions,
                                        embedder=body.embedder)
     if body.allowed_origins or body.public:
-        agent = svc.frontdesk.store.update_agent(agent.name, allowed_origins=checked_origins(body.allowed_origins),
+        agent = svc.frontdesk.update_agent(agent.name, allowed_origins=checked_origins(body.allowed_origins),
                                                  public=body.public)
-    return agent_json(agent, svc.frontdesk.store, detail=True)
+    return agent_json(agent, svc.frontdesk, detail=True)
 
 
 @router.get("/agents/{name}", summary="An agent, its persona, instructions and knowledge", response_model=AgentDetail)
 def get_agent(name: str, svc: Svc, key: Key) -> dict[str, Any]:
-    return agent_json(agent_for(svc, key, name), svc.frontdesk.store, detail=True)
+    return agent_json(agent_for(svc, key, name), svc.frontdesk, detail=True)
 
 
 @router.patch("/agents/{name}", summary="Change an agent's persona, instructions or allowed origins", response_model=AgentDetail)
 def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     origins = checked_origins(body.allowed_origins) if body.allowed_origins is not None else None
-    agent = svc.frontdesk.store.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
+    agent = svc.frontdesk.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
                                              allowed_origins=origins, public=body.public)
     if body.retention_days is not None:
         svc.frontdesk.store.set_retention_days(agent.id, body.retention_days or None)
-    return agent_json(agent, svc.frontdesk.store, detail=True)
+    return agent_json(agent, svc.frontdesk, detail=True)
 
 
 @router.delete("/agents/{name}", status_code=204, summary="Delete an agent and all it knows")
@@ -179,7 +179,7 @@ def delete_agent(name: str, svc: Svc, key: Key) -> None:
 @router.get("/agents/{name}/sources", summary="An agent's sources with their sync status and errors", response_model=list[SourceOut])
 def list_sources(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
-    return [source_json(s) for s in svc.frontdesk.store.list_sources(agent.id)]
+    return [source_json(s) for s in svc.frontdesk.sources(agent.name)]
 
 
 @router.post("/agents/{name}/sources", status_code=202, summary="Add a web source and start reading it", response_model=SourceJob)
@@ -214,7 +214,7 @@ def keep_upload(svc: Services, agent: Agent, upload: UploadFile, kind: SourceKin
     try:
         return svc.frontdesk.ingestor().register(agent, str(path), kind=kind)
     except AlreadyExists:
-        return svc.frontdesk.store.get_source(agent.id, str(path))
+        return svc.frontdesk.source(agent.name, str(path))
 
 
 def _save(upload: UploadFile, path: Path, limit: int) -> None:
@@ -234,20 +234,20 @@ def _save(upload: UploadFile, path: Path, limit: int) -> None:
 @router.get("/agents/{name}/sources/{source_id}", summary="One source: status, last sync, errors", response_model=SourceOut)
 def get_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
-    return source_json(svc.frontdesk.store.get_source(agent.id, str(source_id)))
+    return source_json(svc.frontdesk.source(agent.name, str(source_id)))
 
 
 @router.post("/agents/{name}/sources/{source_id}/sync", status_code=202, summary="Sync one source now", response_model=JobRef)
 def sync_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
-    source = svc.frontdesk.store.get_source(agent.id, str(source_id))
+    source = svc.frontdesk.source(agent.name, str(source_id))
     return {"job": sync_job(svc, agent, [source.id]).to_json()}
 
 
 @router.delete("/agents/{name}/sources/{source_id}", summary="Remove a source and its items", response_model=RemovedItems)
 def remove_source(name: str, source_id: RowId, svc: Svc, key: Key) -> dict[str, int]:
     agent = agent_for(svc, key, name)
-    return {"removed_items": svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))}
+    return {"removed_items": svc.frontdesk.remove_source(agent.name, str(source_id))}
 
 
 @router.get("/jobs/{job_id}", summary="A background job (ingestion, sync) and its summary", response_model=JobOut)
@@ -281,13 +281,13 @@ def list_conversations(name: str, svc: Svc, key: Key, q: Annotated[str, Query(ma
                        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     return [conversation_json(c, agent.name) for c in
-            svc.frontdesk.store.list_conversations(agent.id, query=q, status=status, limit=limit, offset=offset)]
+            svc.frontdesk.conversations(agent, query=q, status=status, limit=limit, offset=offset)]
 
 
 @router.post("/agents/{name}/conversations", status_code=201, summary="Start a conversation", response_model=ConversationOut)
 def start_conversation(name: str, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
-    conversation_id = svc.frontdesk.store.create_conversation(agent.id, "api")
+    conversation_id = svc.frontdesk.start_conversation(agent.name, "api")
     return conversation_json(svc.frontdesk.conversation(conversation_id), agent.name)
 
 
@@ -297,7 +297,7 @@ def get_conversation(name: str, conversation_id: RowId, svc: Svc, key: Key) -> d
     agent = agent_for(svc, key, name)
     conversation = svc.frontdesk.conversation(conversation_id, agent)
     return {**conversation_json(conversation, agent.name),
-            "transcript": [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(conversation.id)]}
+            "transcript": [message_json(m, evidence=True) for m in svc.frontdesk.transcript(conversation.id)]}
 
 
 @router.post("/agents/{name}/conversations/{conversation_id}/messages",
@@ -339,7 +339,7 @@ def release(name: str, conversation_id: RowId, svc: Svc, key: Key) -> dict[str, 
 def gaps(name: str, svc: Svc, key: Key,
          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
-    return svc.frontdesk.store.unanswered_questions(agent.id, limit)
+    return svc.frontdesk.gaps(agent, limit)
 
 
 # -- messaging channels ---------------------------------------------------------------------------
@@ -359,8 +359,8 @@ class ChannelIn(Strict):
 @router.get("/agents/{name}/channels", summary="The agent's messaging channels (no secrets: none are stored)", response_model=list[ChannelOut])
 def list_channels(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
-    store = svc.frontdesk.store
-    return [channel_json(c, agent.name, store.event_counts(c.id)) for c in store.list_channels(agent.id)]
+    app = svc.frontdesk
+    return [channel_json(c, agent.name, app.channel_event_counts(c.id)) for c in app.list_channels(agent)]
 
 
 @router.post("/agents/{name}/channels", status_code=201, summary="Connect a WhatsApp number, page or Instagram account", response_model=ChannelOut)
@@ -380,14 +380,14 @@ def channel_events(name: str, channel_id: RowId, svc: Svc, key: Key,
                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
     channel = svc.frontdesk.channels.of_agent(agent, channel_id)
-    return [event_json(e) for e in svc.frontdesk.store.list_events(channel_id=channel.id, state=state, limit=limit)]
+    return [event_json(e) for e in svc.frontdesk.channel_events(channel.id, state=state, limit=limit)]
 
 
 @router.delete("/agents/{name}/channels/{channel_id}", summary="Disconnect a channel")
 def remove_channel(name: str, channel_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
     agent = agent_for(svc, key, name)
     channel = svc.frontdesk.channels.of_agent(agent, channel_id)
-    svc.frontdesk.store.remove_channel(channel.id)
+    svc.frontdesk.channels.remove(str(channel.id))
     return {"removed": channel_json(channel, agent.name)}
 
 
@@ -414,7 +414,7 @@ def signals(name: str, svc: Svc, key: Key, days: Annotated[int, Query(ge=1, le=3
 @router.get("/agents/{name}/evals", summary="The agent's kept evaluation runs, newest first")
 def eval_runs(name: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
     agent = agent_for(svc, key, name)
-    return svc.frontdesk.store.list_eval_runs(agent.id)
+    return svc.frontdesk.eval_runs(agent.name)
 
 
 @router.get("/agents/{name}/evals/{run_id}", summary="One evaluation run with its full report")

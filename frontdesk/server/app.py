@@ -54,7 +54,7 @@ class Services:
             self.model_state = "loading"
             try:
                 responder = self.frontdesk.responder()
-                agents = self.frontdesk.store.list_agents()
+                agents = self.frontdesk.list_agents()
                 if agents:
                     responder.warm_up(agents[0])
                 if self.settings.retrieval_process:

@@ -113,9 +113,9 @@ def _local(target: str) -> str:
 
 @router.get("/")
 def home(request: Request, svc: Svc, login: Login) -> HTMLResponse:
-    store = svc.frontdesk.store
-    agents = [{"agent": a, "stats": store.agent_stats(a.id), "conversations": store.conversation_counts(a.id)}
-              for a in store.list_agents()]
+    app = svc.frontdesk
+    agents = [{"agent": a, "stats": app.agent_stats(a.id), "conversations": app.conversation_counts(a)}
+              for a in app.list_agents()]
     return page("home.html", request, login, agents=agents)
 
 
@@ -126,11 +126,11 @@ def _agent(svc: Services, name: str) -> Agent:
 @router.get("/agents/{name}")
 def agent_page(name: str, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
     agent = _agent(svc, name)
-    store = svc.frontdesk.store
-    secrets = svc.frontdesk.channels.secrets
-    channels = [channel_json(c, agent.name, store.event_counts(c.id)) for c in store.list_channels(agent.id)]
-    return page("agent.html", request, login, agent=agent, stats=store.agent_stats(agent.id),
-                sources=[source_json(s) for s in store.list_sources(agent.id)], flash=flash,
+    app = svc.frontdesk
+    secrets = app.channels.secrets
+    channels = [channel_json(c, agent.name, app.channel_event_counts(c.id)) for c in app.list_channels(agent)]
+    return page("agent.html", request, login, agent=agent, stats=app.agent_stats(agent.id),
+                sources=[source_json(s) for s in app.sources(agent.name)], flash=flash,
                 snippet=f'<script src="{request.base_url}widget.js" data-agent="{agent.name}" defer></script>',
                 channels=channels, webhook_url=f"{request.base_url}webhooks/meta",
                 secrets_ready=bool(secrets.app_secret and secrets.verify_token))
@@ -144,7 +144,7 @@ def agent_save(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
                public: Annotated[str, Form(max_length=10)] = "") -> Response:
     csrf_checked(login, csrf)
     origins = checked_origins([o for o in allowed_origins.split() if o])
-    svc.frontdesk.store.update_agent(_agent(svc, name).name, persona=persona, instructions=instructions,
+    svc.frontdesk.update_agent(_agent(svc, name).name, persona=persona, instructions=instructions,
                                      allowed_origins=origins, public=public == "on")
     return back(f"/console/agents/{name}", "Saved.")
 
@@ -181,7 +181,7 @@ def source_upload(name: str, svc: Svc, login: Login, csrf: Annotated[str, Form()
 def source_sync(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
-    sync_job(svc, agent, [svc.frontdesk.store.get_source(agent.id, str(source_id)).id])
+    sync_job(svc, agent, [svc.frontdesk.source(agent.name, str(source_id)).id])
     return back(f"/console/agents/{name}", "Sync started.")
 
 
@@ -189,7 +189,7 @@ def source_sync(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annot
 def source_remove(name: str, source_id: RowId, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
     csrf_checked(login, csrf)
     agent = _agent(svc, name)
-    removed = svc.frontdesk.store.remove_source(svc.frontdesk.store.get_source(agent.id, str(source_id)))
+    removed = svc.frontdesk.remove_source(agent.name, str(source_id))
     return back(f"/console/agents/{name}", f"Removed the source and its {removed} items.")
 
 
@@ -215,7 +215,7 @@ def channel_remove(name: str, channel_id: RowId, svc: Svc, login: Login, csrf: A
         channel = svc.frontdesk.channels.of_agent(_agent(svc, name), channel_id)
     except NotFound as exc:
         return back(f"/console/agents/{name}", str(exc))
-    svc.frontdesk.store.remove_channel(channel.id)
+    svc.frontdesk.channels.remove(str(channel.id))
     return back(f"/console/agents/{name}", f"Disconnected {channel.platform} account {channel.account_id}.")
 
 
@@ -226,7 +226,7 @@ def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = 
                   page_number: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1) -> HTMLResponse:
     agent = _agent(svc, name)
     status = status if status in ("bot", "waiting", "human") else ""
-    rows = svc.frontdesk.store.list_conversations(agent.id, query=q[:200], status=status or None, limit=50,
+    rows = svc.frontdesk.conversations(agent, query=q[:200], status=status or None, limit=50,
                                                   offset=max(0, page_number - 1) * 50)
     return page("conversations.html", request, login, agent=agent, q=q, status=status,
                 conversations=[conversation_json(c, agent.name) for c in rows])
@@ -236,8 +236,8 @@ def conversations(name: str, request: Request, svc: Svc, login: Login, q: str = 
 def conversation(conversation_id: RowId, request: Request, svc: Svc, login: Login, flash: str = "",
                  reveal: bool = False) -> HTMLResponse:
     found = svc.frontdesk.conversation(conversation_id)
-    agent = svc.frontdesk.store.get_agent_by_id(found.agent_id)
-    transcript = [message_json(m, evidence=True) for m in svc.frontdesk.store.messages(found.id)]
+    agent = svc.frontdesk.agent_by_id(found.agent_id)
+    transcript = [message_json(m, evidence=True) for m in svc.frontdesk.transcript(found.id)]
     contact = found.external_id.partition(":")[2] if found.external_id and found.channel != "web" else f"web:{found.id}"
     if not reveal:  # phone numbers stay masked until the person asks to see them (and it is in the URL)
         transcript = [{**m, "text": mask_phones(m["text"])} for m in transcript]
@@ -277,21 +277,21 @@ def release(conversation_id: RowId, svc: Svc, login: Login, csrf: Annotated[str,
 @router.get("/agents/{name}/gaps")
 def gaps(name: str, request: Request, svc: Svc, login: Login) -> HTMLResponse:
     agent = _agent(svc, name)
-    return page("gaps.html", request, login, agent=agent, gaps=svc.frontdesk.store.unanswered_questions(agent.id, 500),
+    return page("gaps.html", request, login, agent=agent, gaps=svc.frontdesk.gaps(agent, 500),
                 signals=svc.frontdesk.signals(agent.name, 30))
 
 
 @router.get("/agents/{name}/evals")
 def eval_runs(name: str, request: Request, svc: Svc, login: Login) -> HTMLResponse:
     agent = _agent(svc, name)
-    runs = svc.frontdesk.store.list_eval_runs(agent.id, limit=200)
+    runs = svc.frontdesk.eval_runs(agent.name, limit=200)
     return page("evals.html", request, login, agent=agent, runs=runs, history=list(reversed(runs[:50])))
 
 
 @router.get("/evals/{run_id}")
 def eval_run(run_id: RowId, request: Request, svc: Svc, login: Login) -> HTMLResponse:
     run = svc.frontdesk.eval_run(run_id)
-    agent = svc.frontdesk.store.get_agent_by_id(run["agent_id"])
+    agent = svc.frontdesk.agent_by_id(run["agent_id"])
     return page("eval.html", request, login, agent=agent, run=run, report=run["report"])
 
 
@@ -302,8 +302,7 @@ def eval_report(run_id: RowId, svc: Svc, login: Login) -> HTMLResponse:
 
 @router.get("/queue")
 def queue(request: Request, svc: Svc, login: Login) -> HTMLResponse:
-    store = svc.frontdesk.store
-    names = agent_names(store)
+    names = agent_names(svc.frontdesk)
     rows = [conversation_json(c, names.get(c.agent_id, "?"))
-            for status in ("waiting", "human") for c in store.list_conversations(status=status, limit=200)]
+            for status in ("waiting", "human") for c in svc.frontdesk.conversations(status=status, limit=200)]
     return page("queue.html", request, login, conversations=rows)

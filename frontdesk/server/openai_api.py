@@ -70,19 +70,15 @@ def _conversation(svc: Services, key: ApiKey, agent: Agent, request: ChatRequest
     if not turns or turns[-1][0] != "user" or not turns[-1][1]:
         raise HTTPException(400, "the last message must be a user message with text")
     history, question = turns[:-1], turns[-1][1]
-    store = svc.frontdesk.store
     if request.conversation_id is not None:
         conversation = svc.frontdesk.conversation(request.conversation_id, agent)
         return conversation.id, question, turns
     if history:
-        found = store.find_conversation(agent.id, "openai", _transcript_key(key, history))
+        found = svc.frontdesk.find_conversation(agent, "openai", _transcript_key(key, history))
         if found is not None:
             return found.id, question, turns
-    conversation_id = store.create_conversation(agent.id, "openai")
-    previous = ""
-    for role, text in history:  # a transcript frontdesk has not seen: keep it for context
-        store.add_message(conversation_id, role, text, {"question": previous} if role == "assistant" else {})
-        previous = text if role == "user" else previous
+    conversation_id = svc.frontdesk.start_conversation(agent.name, "openai")
+    svc.frontdesk.record_history(conversation_id, history)  # a transcript frontdesk has not seen: context
     return conversation_id, question, turns
 
 
@@ -98,7 +94,7 @@ def _extra(answer: Answer | None, conversation_id: int) -> dict[str, Any]:
 def list_models(svc: Svc, key: Key) -> dict[str, Any]:
     from .characters import v1_models
 
-    agents = [a for a in svc.frontdesk.store.list_agents() if key.agent_id in (None, a.id)]
+    agents = [a for a in svc.frontdesk.list_agents() if key.agent_id in (None, a.id)]
     return {"object": "list", "data": [_model(a) for a in agents] + v1_models(svc, key)}
 
 
@@ -144,7 +140,7 @@ async def chat_completions(request: ChatRequest, svc: Svc, key: Key) -> Any:
 
     def remember(answer: Answer | None) -> None:
         if answer is not None and request.conversation_id is None:
-            svc.frontdesk.store.set_conversation_external_id(
+            svc.frontdesk.set_conversation_key(
                 conversation_id, _transcript_key(key, [*turns, ("assistant", answer.answer)]))
 
     if not request.stream:

@@ -130,7 +130,7 @@ def start(name: str, request: Request, response: Response, svc: Svc) -> dict[str
     agent, origin = _public_agent(svc, request, name, response)
     _limit(svc, request, agent, origin)
     token = auth.new_token()
-    conversation_id = svc.frontdesk.store.create_conversation(agent.id, "web", None, auth.digest(token))
+    conversation_id = svc.frontdesk.start_conversation(agent.name, "web", None, auth.digest(token))
     return {"id": conversation_id, "token": token, "status": "bot"}
 
 
@@ -139,7 +139,7 @@ def history(name: str, conversation_id: RowId, request: Request, response: Respo
             after: Annotated[int, Query(ge=0, le=2**62)] = 0) -> dict[str, Any]:
     agent, origin = _public_agent(svc, request, name, response)
     conversation = _visitor_conversation(svc, agent, conversation_id, token, origin)
-    messages = svc.frontdesk.store.messages(conversation.id, after)
+    messages = svc.frontdesk.transcript(conversation.id, after_id=after)
     return {"id": conversation.id, "status": conversation.status,
             "messages": [visitor_message({**message_json(m), "by_display": m.payload.get("by_display")})
                          for m in messages]}

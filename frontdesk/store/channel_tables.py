@@ -1,20 +1,24 @@
-"""The SQLite tables of messaging channels: connected accounts, inbound events, the outbox, media.
+"""The tables of messaging channels: connected accounts, inbound events, the outbox, media.
 
-A mixin of :class:`frontdesk.store.sqlite.SQLiteStore`: it uses the store's one connection,
-its lock and its transactions.
+A mixin of :class:`frontdesk.store.sql.SQLStore` (so of both backends): it uses the store's
+transactions. Claims are leases: a worker that claims an event or a send owns it until
+``lease_until``; :meth:`renew_leases` extends its claims while it works, and a claim whose
+lease ran out (its process died) is claimable again. On PostgreSQL the claim takes its row
+with ``FOR UPDATE SKIP LOCKED``, so concurrent workers of several processes never wait on,
+nor take, the same row.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..domain import Channel, ChannelEvent, OutboxItem, utcnow
 from ..errors import AlreadyExists, NotFound
+from .base import LEASE_SECONDS
 
 
 def _ts(value: datetime | None) -> str | None:
@@ -26,14 +30,17 @@ def _dt(value: str | None) -> datetime | None:
 
 
 class ChannelTables:
+    skip_locked = ""  # " FOR UPDATE SKIP LOCKED" where the database has row locks
     if TYPE_CHECKING:  # provided by the store
-        def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+        integrity_errors: tuple[type[Exception], ...]
+
+        def _tx(self) -> AbstractContextManager[Any]: ...
+        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     # -- channels ---------------------------------------------------------------------------
 
     @staticmethod
-    def _channel(r: sqlite3.Row) -> Channel:
+    def _channel(r: Any) -> Channel:
         return Channel(r["id"], r["agent_id"], r["platform"], r["account_id"], r["catalog_id"],
                        r["handover_app_id"], r["label"], datetime.fromisoformat(r["created_at"]))
 
@@ -41,12 +48,12 @@ class ChannelTables:
                        handover_app_id: str | None = None, label: str = "") -> Channel:
         try:
             with self._tx() as db:
-                cursor = db.execute(
+                channel_id = int(db.execute(
                     "INSERT INTO channels (agent_id, platform, account_id, catalog_id, handover_app_id, label, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (agent_id, platform, account_id, catalog_id, handover_app_id, label, _ts(utcnow())))
-                channel_id = int(cursor.lastrowid or 0)
-        except sqlite3.IntegrityError:
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (agent_id, platform, account_id, catalog_id, handover_app_id, label, _ts(utcnow()))
+                ).fetchone()[0])
+        except self.integrity_errors:
             raise AlreadyExists(f"{platform} account {account_id} cannot be connected: it is already taken") from None
         return self.get_channel(channel_id)
 
@@ -75,7 +82,7 @@ class ChannelTables:
     # -- inbound events ---------------------------------------------------------------------
 
     @staticmethod
-    def _event(r: sqlite3.Row) -> ChannelEvent:
+    def _event(r: Any) -> ChannelEvent:
         return ChannelEvent(r["id"], r["channel_id"], r["platform"], r["event_key"], r["kind"], r["sender"],
                             r["thread"], json.loads(r["payload"]), r["state"], r["attempts"], r["error"],
                             r["conversation_id"], _dt(r["sent_at"]), datetime.fromisoformat(r["received_at"]))
@@ -87,30 +94,46 @@ class ChannelTables:
         with self._tx() as db:
             for e in events:
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO channel_events (channel_id, platform, event_key, kind, sender, thread, "
-                    "payload, state, error, sent_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO channel_events (channel_id, platform, event_key, kind, sender, thread, "
+                    "payload, state, error, sent_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (platform, event_key) DO NOTHING",
                     (e["channel_id"], e["platform"], e["event_key"], e["kind"], e.get("sender"), e["thread"],
                      json.dumps(e["payload"]), e["state"], e.get("error"), _ts(e.get("sent_at")), now))
                 new += cursor.rowcount
         return new
 
-    def claim_event(self) -> ChannelEvent | None:
-        """The oldest pending event whose customer has no other event pending before it or in work."""
-        if not self._query("SELECT 1 FROM channel_events WHERE state = 'pending' LIMIT 1"):
+    def claim_event(self, worker: str = "", lease: float = LEASE_SECONDS) -> ChannelEvent | None:
+        """The oldest pending event whose customer has no other event before it or in work, now ``worker``'s
+        for ``lease`` seconds. An event in work whose lease ran out counts as pending (its worker died)."""
+        now = utcnow()
+        if not self._query("SELECT 1 FROM channel_events WHERE state = 'pending' "
+                           "OR (state = 'working' AND lease_until < ?) LIMIT 1", (_ts(now),)):
             return None  # idle workers poll: no write lock when there is nothing to claim
-        now = _ts(utcnow())
         with self._tx() as db:
             row = db.execute(
-                "SELECT e.id FROM channel_events e WHERE e.state = 'pending' "
-                "AND (e.not_before IS NULL OR e.not_before <= ?) "
-                "AND NOT EXISTS (SELECT 1 FROM channel_events o WHERE o.thread = e.thread "
-                "  AND (o.state = 'working' OR (o.state = 'pending' AND o.id < e.id))) "
-                "ORDER BY e.id LIMIT 1", (now,)).fetchone()
+                "SELECT e.id FROM channel_events e WHERE "
+                "((e.state = 'pending' AND (e.not_before IS NULL OR e.not_before <= ?)) "
+                " OR (e.state = 'working' AND e.lease_until < ?)) "
+                "AND NOT EXISTS (SELECT 1 FROM channel_events o WHERE o.thread = e.thread AND o.id != e.id "
+                "  AND ((o.state IN ('pending', 'working') AND o.id < e.id) "
+                "       OR (o.state = 'working' AND o.lease_until >= ?))) "
+                f"ORDER BY e.id LIMIT 1{self.skip_locked}", (_ts(now), _ts(now), _ts(now))).fetchone()
             if row is None:
                 return None
-            claimed = db.execute("UPDATE channel_events SET state = 'working', attempts = attempts + 1 "
-                                 "WHERE id = ? RETURNING *", (row["id"],)).fetchone()
+            claimed = db.execute("UPDATE channel_events SET state = 'working', attempts = attempts + 1, "
+                                 "claimed_by = ?, lease_until = ? WHERE id = ? RETURNING *",
+                                 (worker, _ts(now + timedelta(seconds=lease)), row["id"])).fetchone()
             return self._event(claimed)
+
+    def renew_leases(self, worker: str, lease: float = LEASE_SECONDS) -> int:
+        """Extend the leases of everything ``worker`` has in work; how many it holds."""
+        until = _ts(utcnow() + timedelta(seconds=lease))
+        with self._tx() as db:
+            events = db.execute("UPDATE channel_events SET lease_until = ? WHERE claimed_by = ? AND state = 'working'",
+                                (until, worker)).rowcount
+            sends = db.execute("UPDATE channel_outbox SET lease_until = ? WHERE claimed_by = ? AND state = 'sending'",
+                               (until, worker)).rowcount
+        return int(events) + int(sends)
 
     def finish_event(self, event_id: int, state: str, *, error: str | None = None,
                      conversation_id: int | None = None) -> None:
@@ -129,10 +152,14 @@ class ChannelTables:
             db.execute("UPDATE channel_events SET conversation_id = ? WHERE id = ?", (conversation_id, event_id))
 
     def resume_channel_work(self) -> tuple[int, int]:
-        """After a restart: events and sends that were in work go back to the queue."""
+        """Events and sends whose worker's lease ran out (its process died) go back to the queue.
+        Work whose lease is still running belongs to a live process and is left alone."""
+        now = _ts(utcnow())
         with self._tx() as db:
-            events = db.execute("UPDATE channel_events SET state = 'pending' WHERE state = 'working'").rowcount
-            sends = db.execute("UPDATE channel_outbox SET state = 'pending' WHERE state = 'sending'").rowcount
+            events = db.execute("UPDATE channel_events SET state = 'pending' WHERE state = 'working' "
+                                "AND (lease_until IS NULL OR lease_until < ?)", (now,)).rowcount
+            sends = db.execute("UPDATE channel_outbox SET state = 'pending' WHERE state = 'sending' "
+                               "AND (lease_until IS NULL OR lease_until < ?)", (now,)).rowcount
         return events, sends
 
     def get_event(self, event_id: int) -> ChannelEvent:
@@ -170,7 +197,7 @@ class ChannelTables:
     # -- outbox -----------------------------------------------------------------------------
 
     @staticmethod
-    def _outbox(r: sqlite3.Row) -> OutboxItem:
+    def _outbox(r: Any) -> OutboxItem:
         return OutboxItem(r["id"], r["channel_id"], r["conversation_id"], r["key"], r["kind"], r["path"],
                           json.loads(r["body"]), r["state"], r["attempts"], r["platform_message_id"], r["delivery"],
                           r["error"], datetime.fromisoformat(r["created_at"]), _dt(r["sent_at"]))
@@ -181,33 +208,42 @@ class ChannelTables:
         ids = []
         with self._tx() as db:
             for s in sends:
-                db.execute("INSERT OR IGNORE INTO channel_outbox (channel_id, conversation_id, key, kind, path, body, "
-                           "state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                db.execute("INSERT INTO channel_outbox (channel_id, conversation_id, key, kind, path, body, "
+                           "state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING",
                            (s["channel_id"], s.get("conversation_id"), s["key"], s["kind"], s["path"],
                             json.dumps(s["body"]), now))
                 ids.append(db.execute("SELECT id FROM channel_outbox WHERE key = ?", (s["key"],)).fetchone()[0])
         return ids
 
-    def claim_send(self, send_id: int | None = None, *, retry_failed: bool = False) -> OutboxItem | None:
-        """Mark a pending send as being sent: ``send_id`` (also a failed one with ``retry_failed``), or the
-        oldest whose conversation has no event in work and no earlier send waiting. None if there is none."""
-        if send_id is None and not self._query("SELECT 1 FROM channel_outbox WHERE state = 'pending' LIMIT 1"):
+    def claim_send(self, send_id: int | None = None, *, retry_failed: bool = False, worker: str = "",
+                   lease: float = LEASE_SECONDS) -> OutboxItem | None:
+        """Mark a pending send as being sent by ``worker``: ``send_id`` (also a failed one with
+        ``retry_failed``), or the oldest whose conversation has no event in work and no earlier send
+        waiting. A send whose worker's lease ran out counts as pending. None if there is none."""
+        now = utcnow()
+        if send_id is None and not self._query("SELECT 1 FROM channel_outbox WHERE state = 'pending' "
+                                               "OR (state = 'sending' AND lease_until < ?) LIMIT 1", (_ts(now),)):
             return None  # as in claim_event
+        open_send = "(p.state = 'pending' OR p.state = 'sending')"
         with self._tx() as db:
             if send_id is None:
                 row = db.execute(
-                    "SELECT o.id FROM channel_outbox o WHERE o.state = 'pending' "
+                    "SELECT o.id FROM channel_outbox o WHERE "
+                    "(o.state = 'pending' OR (o.state = 'sending' AND o.lease_until < ?)) "
                     "AND NOT EXISTS (SELECT 1 FROM channel_events e WHERE e.conversation_id = o.conversation_id "
-                    "  AND e.state = 'working') "
+                    "  AND e.state = 'working' AND e.lease_until >= ?) "
                     "AND NOT EXISTS (SELECT 1 FROM channel_outbox p WHERE p.conversation_id = o.conversation_id "
-                    "  AND p.id < o.id AND p.state IN ('pending', 'sending')) "
-                    "ORDER BY o.id LIMIT 1").fetchone()
+                    f"  AND p.id < o.id AND {open_send}) "
+                    f"ORDER BY o.id LIMIT 1{self.skip_locked}", (_ts(now), _ts(now))).fetchone()
                 if row is None:
                     return None
                 send_id = row["id"]
-            claimed = db.execute("UPDATE channel_outbox SET state = 'sending', attempts = attempts + 1 "
-                                 "WHERE id = ? AND (state = 'pending' OR (? AND state = 'failed')) RETURNING *",
-                                 (send_id, retry_failed)).fetchone()
+            claimed = db.execute("UPDATE channel_outbox SET state = 'sending', attempts = attempts + 1, "
+                                 "claimed_by = ?, lease_until = ? WHERE id = ? "
+                                 "AND (state = 'pending' OR (state = 'sending' AND lease_until < ?) "
+                                 "     OR (? AND state = 'failed')) RETURNING *",
+                                 (worker, _ts(now + timedelta(seconds=lease)), send_id, _ts(now),
+                                  retry_failed)).fetchone()
             return self._outbox(claimed) if claimed else None
 
     def sends_keyed(self, prefix: str) -> list[OutboxItem]:
@@ -244,11 +280,11 @@ class ChannelTables:
 
     def add_media(self, event_id: int, media_id: str, mime_type: str, sha256: str, size: int, path: str) -> int:
         with self._tx() as db:
-            cursor = db.execute("INSERT INTO channel_media (event_id, media_id, mime_type, sha256, size, path, "
-                                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                (event_id, media_id, mime_type, sha256, size, path, _ts(utcnow())))
-            return int(cursor.lastrowid or 0)
+            return int(db.execute("INSERT INTO channel_media (event_id, media_id, mime_type, sha256, size, path, "
+                                  "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                  (event_id, media_id, mime_type, sha256, size, path, _ts(utcnow()))
+                                  ).fetchone()[0])
 
     def media_of(self, event_id: int) -> Iterator[dict[str, Any]]:
         for r in self._query("SELECT * FROM channel_media WHERE event_id = ? ORDER BY id", (event_id,)):
-            yield dict(r)
+            yield {k: r[k] for k in r.keys()}

@@ -1,6 +1,6 @@
 """The SQLite tables of AI characters (docs/characters.md): cards, avatars, assets, conversations.
 
-A mixin of :class:`frontdesk.store.sqlite.SQLiteStore`: it uses the store's one connection, its
+A mixin of :class:`frontdesk.store.sql.SQLStore` (both backends): it uses the store's one connection, its
 lock and its transactions. A character with its assets is written in one transaction, so an
 import that fails leaves nothing behind.
 """
@@ -8,7 +8,6 @@ import that fails leaves nothing behind.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -24,14 +23,14 @@ _UNSET: Any = object()
 
 class CharacterTables:
     if TYPE_CHECKING:  # provided by the store
-        def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+        def _tx(self) -> AbstractContextManager[Any]: ...
+        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     _COLUMNS = ("id, handle, card, knowledge_agent_id, rating, avatar IS NOT NULL AS has_avatar, created_at, updated_at, "
                 "public")
 
     @staticmethod
-    def _character(r: sqlite3.Row) -> Character:
+    def _character(r: Any) -> Character:
         return Character(r["id"], r["handle"], json.loads(r["card"]), r["knowledge_agent_id"], r["rating"],
                          bool(r["has_avatar"]), datetime.fromisoformat(r["created_at"]),
                          datetime.fromisoformat(r["updated_at"]), bool(r["public"]))
@@ -46,9 +45,9 @@ class CharacterTables:
                                     "(choose another with --name, or delete it first)")
             cursor = db.execute(
                 "INSERT INTO characters (handle, card, avatar, knowledge_agent_id, rating, public, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (handle, json.dumps(card, ensure_ascii=False), avatar, knowledge_agent_id, rating, int(public), now, now))
-            character_id = int(cursor.lastrowid or 0)
+            character_id = int(cursor.fetchone()[0])
             db.executemany("INSERT INTO character_assets (character_id, path, data) VALUES (?, ?, ?)",
                            [(character_id, path, data) for path, data in (assets or {}).items()])
         return self.get_character(handle)
@@ -120,7 +119,7 @@ class CharacterTables:
     # -- conversations ----------------------------------------------------------------------
 
     @staticmethod
-    def _character_conversation(r: sqlite3.Row) -> CharacterConversation:
+    def _character_conversation(r: Any) -> CharacterConversation:
         return CharacterConversation(r["id"], r["character_id"], r["channel"], r["external_id"], r["secret_hash"],
                                      r["agent_conversation_id"], datetime.fromisoformat(r["created_at"]))
 
@@ -130,8 +129,9 @@ class CharacterTables:
         with self._tx() as db:
             cursor = db.execute(
                 "INSERT INTO character_conversations (character_id, channel, external_id, secret_hash, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?)", (character_id, channel, external_id, secret_hash, now, now))
-            return int(cursor.lastrowid or 0)
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (character_id, channel, external_id, secret_hash, now, now))
+            return int(cursor.fetchone()[0])
 
     def get_character_conversation(self, conversation_id: int) -> CharacterConversation:
         rows = self._query("SELECT * FROM character_conversations WHERE id = ?", (conversation_id,))
@@ -158,10 +158,11 @@ class CharacterTables:
         now = utcnow().isoformat()
         with self._tx() as db:
             cursor = db.execute("INSERT INTO character_messages (conversation_id, role, text, payload, created_at) "
-                                "VALUES (?, ?, ?, ?, ?)",
+                                "VALUES (?, ?, ?, ?, ?) RETURNING id",
                                 (conversation_id, role, text, json.dumps(payload or {}, ensure_ascii=False), now))
+            message_id = int(cursor.fetchone()[0])
             db.execute("UPDATE character_conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
-            return int(cursor.lastrowid or 0)
+            return message_id
 
     def character_messages(self, conversation_id: int, after_id: int = 0, limit: int = 1000) -> list[Message]:
         rows = self._query("SELECT * FROM character_messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?",

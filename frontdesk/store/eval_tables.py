@@ -1,9 +1,8 @@
-"""The SQLite tables of evaluation runs and production signals (a mixin of the SQLite store)."""
+"""The tables of evaluation runs and production signals (a mixin of :class:`frontdesk.store.sql.SQLStore`)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
@@ -15,23 +14,23 @@ from ..errors import NotFound
 
 class EvalTables:
     if TYPE_CHECKING:  # provided by the store
-        def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+        def _tx(self) -> AbstractContextManager[Any]: ...
+        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
+        def _json_flag(self, column: str, key: str) -> str: ...
 
     # -- evaluation runs --------------------------------------------------------------------
 
     def create_eval_run(self, agent_id: int, model: str, label: str, cases_file: str, cases_hash: str,
                         report: dict[str, Any]) -> int:
         with self._tx() as db:
-            cursor = db.execute(
+            return int(db.execute(
                 "INSERT INTO eval_runs (agent_id, model, label, cases_file, cases_hash, passed, total, report, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (agent_id, model, label, cases_file, cases_hash, report["passed"], report["cases_total"],
-                 json.dumps(report), utcnow().isoformat()))
-            return int(cursor.lastrowid or 0)
+                 json.dumps(report), utcnow().isoformat())).fetchone()[0])
 
     @staticmethod
-    def _run(r: sqlite3.Row, with_report: bool) -> dict[str, Any]:
+    def _run(r: Any, with_report: bool) -> dict[str, Any]:
         run = {"id": r["id"], "agent_id": r["agent_id"], "model": r["model"], "label": r["label"],
                "cases_file": r["cases_file"], "cases_hash": r["cases_hash"], "passed": r["passed"],
                "total": r["total"], "created_at": r["created_at"]}
@@ -72,15 +71,16 @@ class EvalTables:
         """
         since = (utcnow() - timedelta(days=days)).isoformat()
         idle = (utcnow() - timedelta(minutes=idle_minutes)).isoformat()
+        grounded, handoff = self._json_flag("m.payload", "grounded"), self._json_flag("m.payload", "handoff")
         rows = self._query(
             "SELECT c.id, c.status, c.feedback, c.updated_at, "
             "  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'user') AS questions, "
             "  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'assistant' "
-            "     AND json_extract(m.payload, '$.grounded') = 0) AS declined, "
+            f"     AND {grounded} = 0) AS declined, "
             "  (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id AND m.role = 'human') AS human, "
-            "  (SELECT json_extract(m.payload, '$.grounded') FROM messages m WHERE m.conversation_id = c.id "
+            f"  (SELECT {grounded} FROM messages m WHERE m.conversation_id = c.id "
             "     AND m.role = 'assistant' ORDER BY m.id DESC LIMIT 1) AS last_grounded, "
-            "  (SELECT json_extract(m.payload, '$.handoff') FROM messages m WHERE m.conversation_id = c.id "
+            f"  (SELECT {handoff} FROM messages m WHERE m.conversation_id = c.id "
             "     AND m.role = 'assistant' ORDER BY m.id DESC LIMIT 1) AS last_handoff "
             "FROM conversations c WHERE c.agent_id = ? AND c.channel != 'eval' AND c.updated_at >= ?",
             (agent_id, since))

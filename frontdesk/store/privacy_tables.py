@@ -1,5 +1,5 @@
 """The SQLite side of a customer's data rights: finding a contact's conversations, erasing them,
-and the retention sweep. A mixin of :class:`frontdesk.store.sqlite.SQLiteStore`.
+and the retention sweep. A mixin of :class:`frontdesk.store.sql.SQLStore` (both backends).
 
 A contact is a messaging sender (a WhatsApp number as Meta sends it, digits only, or a Messenger
 or Instagram PSID) or a web visitor (``web:<conversation id>``): conversations keep the sender as
@@ -9,7 +9,6 @@ or Instagram PSID) or a web visitor (``web:<conversation id>``): conversations k
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -30,8 +29,10 @@ def private_file(path: Path) -> None:
 
 class PrivacyTables:
     if TYPE_CHECKING:  # provided by the store
-        def _tx(self) -> AbstractContextManager[sqlite3.Connection]: ...
-        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]: ...
+        instr: str  # SQLite's instr, PostgreSQL's strpos: (string, substring) -> position
+
+        def _tx(self) -> AbstractContextManager[Any]: ...
+        def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     def contact_conversation_ids(self, contact: str, agent_id: int | None = None) -> list[int]:
         """Ids of the conversations of ``contact`` (a sender id, or ``web:<id>``), of one agent or all."""
@@ -44,10 +45,10 @@ class PrivacyTables:
         else:
             rows = self._query(
                 "SELECT id FROM conversations WHERE channel != 'web' AND external_id IS NOT NULL AND "
-                f"substr(external_id, instr(external_id, ':') + 1) = ? {scope} ORDER BY id", (contact, *params))
+                f"substr(external_id, {self.instr}(external_id, ':') + 1) = ? {scope} ORDER BY id", (contact, *params))
         return [int(r[0]) for r in rows]
 
-    def contact_events(self, contact: str, conversation_ids: Sequence[int]) -> list[sqlite3.Row]:
+    def contact_events(self, contact: str, conversation_ids: Sequence[int]) -> list[Any]:
         """Inbound channel events of the contact (also those not tied to a conversation)."""
         marks = ",".join("?" * len(conversation_ids)) or "NULL"
         return self._query(f"SELECT * FROM channel_events WHERE sender = ? OR conversation_id IN ({marks}) ORDER BY id",
@@ -59,11 +60,13 @@ class PrivacyTables:
         ids = list(conversation_ids)
         marks = ",".join("?" * len(ids)) or "NULL"
         with self._tx() as db:
+            by_sender = " OR sender = ?" if sender is not None else ""
             events = [r[0] for r in db.execute(
-                f"SELECT id FROM channel_events WHERE conversation_id IN ({marks}) OR (? IS NOT NULL AND sender = ?)",
-                (*ids, sender, sender))]
+                f"SELECT id FROM channel_events WHERE conversation_id IN ({marks}){by_sender}",
+                (*ids, *([sender] if sender is not None else []))).fetchall()]
             event_marks = ",".join("?" * len(events)) or "NULL"
-            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})", events)]
+            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})",
+                                              events).fetchall()]
             messages = db.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", ids).rowcount
             outbox = db.execute(f"DELETE FROM channel_outbox WHERE conversation_id IN ({marks})", ids).rowcount
             db.execute(f"DELETE FROM channel_events WHERE id IN ({event_marks})", events)
