@@ -66,6 +66,10 @@ class Frontdesk:
         self._characters: Characters | None = None
         self._voice: Voice | None = None
 
+    def ping(self) -> None:
+        """Raise :class:`~frontdesk.errors.StoreUnavailable` when the database does not answer."""
+        self.store.ping()
+
     def close(self) -> None:
         if self._channels is not None:
             self._channels.stop()

@@ -96,8 +96,8 @@ class Settings:
     graph_attempts: int = 5
     #: First wait, in seconds, before retrying a Graph API request (a Retry-After header takes precedence).
     graph_backoff: float = 0.5
-    #: Threads that answer messaging-channel messages (one customer's messages are handled in order);
-    #: 0 in every process but one when several serve the same database.
+    #: Threads that answer messaging-channel messages (one customer's messages are handled in order).
+    #: On PostgreSQL every process may run them; on SQLite 0 in every process but one.
     channel_workers: int = 4
     #: Meta app secret: webhook deliveries are checked against it (HMAC-SHA256). Never logged.
     meta_app_secret: str = field(default="", repr=False)
@@ -129,6 +129,14 @@ class Settings:
     voice_unsure_below: float = 0.5
     #: Longest recording transcribed, in seconds (WhatsApp allows 16 MB of audio).
     voice_max_seconds: float = 900.0
+    #: Redis for what several server processes share: rate limits and login throttling
+    #: (``redis://127.0.0.1:6379/0``); empty keeps them per process.
+    redis_url: str = ""
+    #: Seconds a claimed channel event or send stays with a process that stopped renewing it
+    #: (it died) before another process takes it over.
+    claim_lease: float = 60.0
+    #: Seconds a server that got SIGTERM gives the requests in flight (answer streams) to finish.
+    drain_seconds: int = 30
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
 

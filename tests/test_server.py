@@ -276,7 +276,8 @@ def test_widget_origins_conversation_secret_and_rate_limit(served: Served, reque
     token = {"X-Conversation-Token": conversation["token"], **origin}
     path = f"/widget/{AGENT}/conversations/{conversation['id']}"
 
-    reply = web.post(path + "/messages", json={"text": "Wann habt ihr am Samstag offen?"}, headers=token)
+    # the first answer starts the retrieval worker (embedder, language model): slow on a loaded machine
+    reply = web.post(path + "/messages", json={"text": "Wann habt ihr am Samstag offen?"}, headers=token, timeout=30)
     events = _sse(reply)
     assert [e for e, _ in events][-1] == "done" and "delta" in [e for e, _ in events]
     done = events[-1][1]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from ..domain import Agent, Channel
 from ..errors import InvalidInput, NotFound
-from ..store import SQLiteStore
+from ..store import Store
 from .platforms import rules_for
 
 
 class Accounts:
-    def __init__(self, store: SQLiteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def connect(self, agent_name: str, platform: str, account_id: str, *, catalog_id: str | None = None,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..answer import Answer, phrases
 from ..domain import Agent, Channel, ChannelEvent, Conversation, product_fields, utcnow
-from ..store import SQLiteStore
+from ..store import Store
 from . import outbound as out
 from .media import MediaKeeper
 from .outbox import Outbox
@@ -49,7 +49,7 @@ class SpeakLater:
 
 
 class EventProcessor:
-    def __init__(self, store: SQLiteStore, chat: Chat, outbox: Outbox, media: MediaKeeper,
+    def __init__(self, store: Store, chat: Chat, outbox: Outbox, media: MediaKeeper,
                  voice: Voice | None = None) -> None:
         self.store = store
         self.chat = chat

@@ -3,7 +3,7 @@
 One delivery carries ``entry[]``; a WhatsApp entry carries ``changes[].value`` with ``messages[]``
 and ``statuses[]``; a Messenger or Instagram entry carries ``messaging[]`` (or ``standby[]`` while
 another app owns the thread). Each message or event becomes one event dict for
-:meth:`frontdesk.store.SQLiteStore.record_events`, keyed by the platform's own id so a retried
+:meth:`frontdesk.store.Store.record_events`, keyed by the platform's own id so a retried
 delivery adds nothing. Anything not understood is kept as ``unknown`` and skipped.
 """
 

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..domain import Channel, ChannelEvent
-from ..store import SQLiteStore
+from ..store import Store
 from .link import MetaLink
 
 
 class MediaKeeper:
-    def __init__(self, store: SQLiteStore, link: MetaLink, home: Path) -> None:
+    def __init__(self, store: Store, link: MetaLink, home: Path) -> None:
         self.store = store
         self.link = link
         self.home = home

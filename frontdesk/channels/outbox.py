@@ -7,6 +7,9 @@ thread claims and sends them (the Graph client retries 429 and 5xx with backoff)
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,15 +17,18 @@ from typing import Any
 from ..domain import Channel, ChannelEvent, Conversation, OutboxItem
 from ..errors import GraphError, UserError
 from ..log import get_logger
-from ..store import SQLiteStore
+from ..store import Store
 from .link import MetaLink
 
 log = get_logger(__name__)
+#: Names this process's claims in the shared queue (host, pid, and a nonce for a reused pid).
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class Outbox:
-    def __init__(self, store: SQLiteStore, link: MetaLink, wake: Callable[[], None]) -> None:
+    def __init__(self, store: Store, link: MetaLink, wake: Callable[[], None], lease: float = 60.0) -> None:
         self.store = store
+        self.lease = lease
         self.link = link
         self.wake = wake
 
@@ -39,7 +45,7 @@ class Outbox:
         ids = self.store.enqueue_sends(sends)
         if send_now:
             for send_id in ids:
-                claimed = self.store.claim_send(send_id)
+                claimed = self.store.claim_send(send_id, worker=WORKER_ID, lease=self.lease)
                 if claimed is not None:
                     self.send(claimed, raise_errors=not quiet)
         else:
@@ -50,7 +56,8 @@ class Outbox:
         """Send what an earlier attempt at ``event`` queued and did not send; False if it queued nothing."""
         queued = self.store.sends_keyed(f"reply:{event.id}:")
         for send in queued:
-            claimed = self.store.claim_send(send.id, retry_failed=True) if send.state != "sent" else None
+            claimed = (self.store.claim_send(send.id, retry_failed=True, worker=WORKER_ID, lease=self.lease)
+                       if send.state != "sent" else None)
             if claimed is not None:
                 self.send(claimed, raise_errors=True)
         return bool(queued)

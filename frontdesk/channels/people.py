@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..domain import PLATFORMS, Channel, Conversation, OutboxItem, utcnow
 from ..errors import UserError
-from ..store import SQLiteStore
+from ..store import Store
 from .accounts import Accounts
 from .outbox import Outbox
 from .platforms import rules_for
@@ -15,7 +15,7 @@ from .window import check_window
 
 
 class People:
-    def __init__(self, store: SQLiteStore, accounts: Accounts, outbox: Outbox) -> None:
+    def __init__(self, store: Store, accounts: Accounts, outbox: Outbox) -> None:
         self.store = store
         self.accounts = accounts
         self.outbox = outbox

@@ -30,7 +30,7 @@ import httpx
 
 from ..config import Settings
 from ..errors import InvalidInput
-from ..store import SQLiteStore
+from ..store import Store
 from .accounts import Accounts
 from .events import Chat, EventProcessor, Voice
 from .graph import GraphClient
@@ -50,13 +50,13 @@ class Channels:
     voice notes and speaks answers (:class:`frontdesk.voice.turn.ChannelVoice`; without it a voice
     note is acknowledged only)."""
 
-    def __init__(self, store: SQLiteStore, settings: Settings, chat: Chat, *, http: httpx.Client | None = None,
+    def __init__(self, store: Store, settings: Settings, chat: Chat, *, http: httpx.Client | None = None,
                  voice: Voice | None = None) -> None:
         self.store = store
         self.settings = settings
         self.link = MetaLink(settings, threading.Event(), http)
         self.accounts = Accounts(store)
-        self.outbox = Outbox(store, self.link, lambda: self.workers.wake())
+        self.outbox = Outbox(store, self.link, lambda: self.workers.wake(), settings.claim_lease)
         self.media = MediaKeeper(store, self.link, settings.home)
         self.processor = EventProcessor(store, chat, self.outbox, self.media, voice)
         self.workers = Workers(store, settings, self.link, self.processor, self.outbox)
@@ -67,6 +67,7 @@ class Channels:
         self.of_agent = self.accounts.of_agent
         self.remove = self.accounts.remove
         self.start = self.workers.start
+        self.drain = self.workers.drain
         self.step = self.workers.step
         self.wake = self.workers.wake
         self.is_channel_conversation = self.people.is_channel_conversation

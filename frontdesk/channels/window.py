@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from ..domain import Channel, Conversation, utcnow
 from ..errors import WindowClosed
-from ..store import SQLiteStore
+from ..store import Store
 from .platforms import rules_for
 
 WINDOW = timedelta(hours=24)
@@ -18,7 +18,7 @@ WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 
 
-def check_window(store: SQLiteStore, channel: Channel, conversation: Conversation, *, human: bool) -> str | None:
+def check_window(store: Store, channel: Channel, conversation: Conversation, *, human: bool) -> str | None:
     """None inside the 24-hour window, the platform's human-agent tag for a person within 7 days,
     else :class:`WindowClosed`."""
     rules = rules_for(channel.platform)

@@ -4,6 +4,11 @@ A worker claims the oldest pending event of a customer with nothing else in work
 customer's messages are answered in order, several customers at once), else a queued send. A
 failed event is retried with backoff (``graph_backoff`` · 4^attempt, at most 5 minutes, 5 attempts)
 when the failure may pass (infrastructure, a retryable Graph error), else marked failed.
+
+Claims are leases of ``FRONTDESK_CLAIM_LEASE`` seconds in the shared database: a heartbeat thread
+renews this process's claims while it works on them, a process that dies loses them when the
+lease runs out (another process takes them over), and a clean stop hands them back at once.
+On PostgreSQL every process runs workers (``FOR UPDATE SKIP LOCKED``).
 """
 
 from __future__ import annotations
@@ -15,17 +20,17 @@ from ..config import Settings
 from ..domain import ChannelEvent, utcnow
 from ..errors import FrontdeskError, GraphError, UserError
 from ..log import get_logger
-from ..store import SQLiteStore
+from ..store import Store
 from .events import EventProcessor
 from .link import MetaLink
-from .outbox import Outbox
+from .outbox import WORKER_ID, Outbox
 
 log = get_logger(__name__)
 MAX_EVENT_ATTEMPTS = 5
 
 
 class Workers:
-    def __init__(self, store: SQLiteStore, settings: Settings, link: MetaLink, processor: EventProcessor,
+    def __init__(self, store: Store, settings: Settings, link: MetaLink, processor: EventProcessor,
                  outbox: Outbox) -> None:
         self.store = store
         self.settings = settings
@@ -34,6 +39,9 @@ class Workers:
         self.outbox = outbox
         self._wake = threading.Condition()
         self._threads: list[threading.Thread] = []
+        self._closed = threading.Event()  # stopped: the lease renewals end too
+        self.worker_id = WORKER_ID
+        self.lease = float(settings.claim_lease)
 
     def __len__(self) -> int:
         return len(self._threads)
@@ -45,16 +53,38 @@ class Workers:
         if events or sends:
             log.warning("resuming channel work left by the last run", events=events, sends=sends)
         self.link.stopping.clear()
+        self._closed.clear()
         for n in range(self.settings.channel_workers):
             worker = threading.Thread(target=self._work, name=f"frontdesk-channel-{n}", daemon=True)
             worker.start()
             self._threads.append(worker)
+        self._heartbeat = threading.Thread(target=self._renew, name="frontdesk-channel-leases", daemon=True)
+        self._heartbeat.start()
+
+    def drain(self) -> None:
+        """Claim nothing new from now on (SIGTERM): the work in hand finishes, the queue waits for others."""
+        self.link.stopping.set()
+        self.wake()
+
+    def _renew(self) -> None:
+        """Keep this process's claims while it works on them: another process takes them only if it dies."""
+        while not self._closed.wait(self.lease / 3):
+            try:
+                self.store.renew_leases(self.worker_id, self.lease)
+            except Exception:  # the database away for a moment: the next beat tries again
+                log.exception("channel lease renewal failed")
 
     def stop(self) -> None:
         self.link.stopping.set()
+        self._closed.set()
         self.wake()
         for worker in self._threads:
             worker.join(timeout=10)
+        if self._threads:
+            try:  # what is still claimed goes back to the queue now, not when its lease runs out
+                self.store.renew_leases(self.worker_id, 0)
+            except Exception:
+                log.exception("could not hand back channel claims")
         self._threads.clear()
 
     def wake(self) -> None:
@@ -74,11 +104,11 @@ class Workers:
 
     def step(self) -> bool:
         """Handle one pending event or send; False when there was nothing to do."""
-        event = self.store.claim_event()
+        event = self.store.claim_event(self.worker_id, self.lease)
         if event is not None:
             self._handle(event)
             return True
-        send = self.store.claim_send()
+        send = self.store.claim_send(worker=self.worker_id, lease=self.lease)
         if send is not None:
             self.outbox.send(send)
             return True

@@ -443,10 +443,9 @@ def models_prepare(ctx: click.Context, name: str | None) -> None:
 @handled
 def serve(ctx: click.Context, host: str | None, port: int | None, no_warm_up: bool) -> None:
     """Serve the HTTP API, the OpenAI-compatible API, the web chat and the console."""
-    import uvicorn
-
     from ..server import create_app
     from ..server.listen import bind_listener
+    from ..server.run import serve as serve_app
 
     app = _app(ctx)
     settings = Settings.from_env(home=str(app.settings.home), host=host, port=port)
@@ -454,10 +453,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_warm_up: bo
     web = create_app(settings, app, warm_up=not no_warm_up)
     err_console.print(f"frontdesk {__version__} on http://{settings.host}:{settings.port}  "
                       f"(console: /console/, API docs: /docs, data: {settings.home})", highlight=False)
-    config = uvicorn.Config(web, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                            proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies, server_header=False,
-                            timeout_graceful_shutdown=10)
-    uvicorn.Server(config).run(sockets=[listener])
+    serve_app(web, settings, listener)  # SIGTERM drains: frontdesk/server/run.py
 
 
 @cli.group()

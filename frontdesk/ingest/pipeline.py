@@ -8,6 +8,9 @@ re-embedding; the items themselves change in one transaction at the end.
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +30,7 @@ from .sources import detect_kind, is_url, normalise_location, read_file, read_so
 log = get_logger(__name__)
 
 EMBED_BATCH = 256
+SYNC_LEASE = 3600.0  # seconds: a sync whose process died blocks the source's next sync at most this long
 EMBED_TEXT_CHARS = 2000
 
 
@@ -118,6 +122,19 @@ class Ingestor:
         return [self.sync(agent, s) for s in self.store.list_sources(agent.id) if not only_due or s.is_due(now)]
 
     def sync(self, agent: Agent, source: Source) -> SyncSummary:
+        """Read the source again and apply what changed. One process at a time syncs a source
+        (several servers or cron jobs on one database): another one's sync in progress skips it."""
+        worker = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        if not self.store.claim_sync(source.id, worker, SYNC_LEASE):
+            log.info("source is being synced elsewhere; skipped", source=source.location)
+            return SyncSummary(source_id=source.id, location=source.location, errors=[
+                ItemError(source.location, "another process is syncing this source right now; skipped")])
+        try:
+            return self._sync(agent, source)
+        finally:
+            self.store.release_sync(source.id, worker)
+
+    def _sync(self, agent: Agent, source: Source) -> SyncSummary:
         started = time.perf_counter()
         summary = SyncSummary(source_id=source.id, location=source.location)
         records: list[Record] = []

@@ -25,7 +25,7 @@ from ..log import get_logger
 from ..safety.hostile import json_body_problem
 from ..safety.privacy import expire_conversations, redact_access_log
 from .jobs import Jobs
-from .ratelimit import RateLimiter
+from .ratelimit import rate_limiter, redis_client
 from .streaming import StreamSlots
 
 log = get_logger(__name__)
@@ -45,8 +45,18 @@ class Services:
         self.settings = settings
         self.jobs = Jobs()
         self.slots = StreamSlots(settings.max_streams)
-        self.visitor_limit = RateLimiter(per_minute=settings.widget_rate)
+        self.redis = redis_client(settings)  # None: rate limits per process
+        self.visitor_limit = rate_limiter(self.redis, "visitor", settings.widget_rate)
+        self.login_limit = rate_limiter(self.redis, "login", 10)
+        self.account_login_limit = rate_limiter(self.redis, "login-account", 5, burst=10)  # per account name
+        self.draining = False  # SIGTERM: /readyz says no, channel workers claim nothing new
         self.model_state = "not loaded"
+
+    def drain(self) -> None:
+        """Stop taking new work (SIGTERM): readiness fails, channel workers claim nothing new;
+        requests in flight and the channel work in hand finish."""
+        self.draining = True
+        self.frontdesk.channels.drain()
 
     def warm_up(self) -> None:
         """Load the answer model in the background so the first customer does not wait for it."""
@@ -105,6 +115,7 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
         api,
         characters,
         console,
+        health,
         openai_api,
         privacy,
         voice,
@@ -146,6 +157,7 @@ def create_app(settings: Settings, frontdesk: Frontdesk | None = None, *, warm_u
     app.include_router(console.router)
     app.include_router(webhooks.router)
     app.include_router(privacy.router)
+    app.include_router(health.router)
     _error_handlers(app)
 
     @app.get("/healthz", tags=["health"], summary="Liveness and model state")

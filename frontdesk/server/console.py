@@ -28,15 +28,12 @@ from ..safety.privacy import mask_id, mask_phones
 from ..views import agent_names, channel_json, conversation_json, message_json, source_json
 from .api import keep_upload, sync_job
 from .app import RowId, Services, services
-from .ratelimit import RateLimiter
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
 COOKIE = "frontdesk_session"
 _templates = Environment(loader=PackageLoader("frontdesk.server", "templates"),
                          autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
-_logins = RateLimiter(per_minute=10)
-_account_logins = RateLimiter(per_minute=5, burst=10)
 
 
 class Session:
@@ -84,7 +81,7 @@ def login(request: Request, svc: Svc, name: Annotated[str, Form(max_length=100)]
           password: Annotated[str, Form(max_length=1000)], next: Annotated[str, Form(max_length=500)] = "/console/") -> Response:
     visitor = request.client.host if request.client else "unknown"
     # per address and per account: many addresses guessing one account's password are slowed too
-    if _logins.allow(visitor) or _account_logins.allow(name.strip().lower()):
+    if svc.login_limit.allow(visitor) or svc.account_login_limit.allow(name.strip().lower()):
         return page("login.html", request, None, status_code=429, next=_local(next), error="Too many attempts; wait a minute.")
     tokens = svc.frontdesk.login(name, password)
     if tokens is None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..domain import Channel, ChannelEvent, OutboxItem, utcnow
@@ -27,6 +27,11 @@ def _ts(value: datetime | None) -> str | None:
 
 def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def _precise_now() -> datetime:
+    """Now to the microsecond (``utcnow`` drops them): leases may be shorter than a second."""
+    return datetime.now(UTC)
 
 
 class ChannelTables:
@@ -105,7 +110,7 @@ class ChannelTables:
     def claim_event(self, worker: str = "", lease: float = LEASE_SECONDS) -> ChannelEvent | None:
         """The oldest pending event whose customer has no other event before it or in work, now ``worker``'s
         for ``lease`` seconds. An event in work whose lease ran out counts as pending (its worker died)."""
-        now = utcnow()
+        now = _precise_now()
         if not self._query("SELECT 1 FROM channel_events WHERE state = 'pending' "
                            "OR (state = 'working' AND lease_until < ?) LIMIT 1", (_ts(now),)):
             return None  # idle workers poll: no write lock when there is nothing to claim
@@ -127,7 +132,7 @@ class ChannelTables:
 
     def renew_leases(self, worker: str, lease: float = LEASE_SECONDS) -> int:
         """Extend the leases of everything ``worker`` has in work; how many it holds."""
-        until = _ts(utcnow() + timedelta(seconds=lease))
+        until = _ts(_precise_now() + timedelta(seconds=lease))
         with self._tx() as db:
             events = db.execute("UPDATE channel_events SET lease_until = ? WHERE claimed_by = ? AND state = 'working'",
                                 (until, worker)).rowcount
@@ -154,7 +159,7 @@ class ChannelTables:
     def resume_channel_work(self) -> tuple[int, int]:
         """Events and sends whose worker's lease ran out (its process died) go back to the queue.
         Work whose lease is still running belongs to a live process and is left alone."""
-        now = _ts(utcnow())
+        now = _ts(_precise_now())
         with self._tx() as db:
             events = db.execute("UPDATE channel_events SET state = 'pending' WHERE state = 'working' "
                                 "AND (lease_until IS NULL OR lease_until < ?)", (now,)).rowcount
@@ -220,7 +225,7 @@ class ChannelTables:
         """Mark a pending send as being sent by ``worker``: ``send_id`` (also a failed one with
         ``retry_failed``), or the oldest whose conversation has no event in work and no earlier send
         waiting. A send whose worker's lease ran out counts as pending. None if there is none."""
-        now = utcnow()
+        now = _precise_now()
         if send_id is None and not self._query("SELECT 1 FROM channel_outbox WHERE state = 'pending' "
                                                "OR (state = 'sending' AND lease_until < ?) LIMIT 1", (_ts(now),)):
             return None  # as in claim_event

@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Protocol
 
@@ -614,7 +614,7 @@ class SQLStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
 
     def claim_sync(self, source_id: int, worker: str, lease: float = LEASE_SECONDS) -> bool:
         """Whether ``worker`` may sync the source now: no other worker holds an unexpired claim on it."""
-        now = utcnow()
+        now = datetime.now(UTC)  # to the microsecond: a lease may be shorter than a second
         with self._tx() as db:
             row = db.execute(
                 "UPDATE sources SET sync_worker = ?, sync_lease_until = ? WHERE id = ? "
