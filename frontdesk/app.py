@@ -66,6 +66,11 @@ class Frontdesk:
         self._characters: Characters | None = None
         self._voice: Voice | None = None
 
+    @property
+    def database_backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.store.backend
+
     def ping(self) -> None:
         """Raise :class:`~frontdesk.errors.StoreUnavailable` when the database does not answer."""
         self.store.ping()

@@ -285,7 +285,7 @@ def sources_sync(ctx: click.Context, agent: str | None, refs: tuple[str, ...], d
     if agent is None and not due:
         raise click.UsageError("name an AGENT, or pass --due to sync the due sources of every agent")
     app = _app(ctx)
-    names = [agent] if agent is not None else [a.name for a in app.store.list_agents()]
+    names = [agent] if agent is not None else [a.name for a in app.list_agents()]
     summaries: list[SyncSummary] = []
     with TerminalProgress(err_console) as progress:
         for name in names:

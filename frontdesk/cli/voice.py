@@ -72,7 +72,7 @@ def voice_replies(ctx: click.Context, agent: str, mode: str | None) -> None:
     if mode is None:
         click.echo(app.agent(agent).voice_replies)
         return
-    updated = app.store.update_agent(agent, voice_replies=check_reply_mode(mode))
+    updated = app.update_agent(agent, voice_replies=check_reply_mode(mode))
     click.echo(f"{agent}: voice replies {updated.voice_replies}")
 
 

@@ -21,7 +21,7 @@ Svc = Annotated[Services, Depends(services)]
 
 @router.get("/readyz", summary="Readiness: database (and Redis) reachable, not draining")
 def readyz(svc: Svc) -> JSONResponse:
-    checks: dict[str, Any] = {"draining": svc.draining, "database": svc.frontdesk.store.backend}
+    checks: dict[str, Any] = {"draining": svc.draining, "database": svc.frontdesk.database_backend}
     ready = not svc.draining
     try:
         svc.frontdesk.ping()

@@ -102,7 +102,7 @@ def list_models(svc: Svc, key: Key) -> dict[str, Any]:
 def get_model(model: str, svc: Svc, key: Key) -> dict[str, Any]:
     from .characters import completion_character, v1_models
 
-    if completion_character(svc, key, model) is not None and not any(a.name == model for a in svc.frontdesk.store.list_agents()):
+    if completion_character(svc, key, model) is not None and not any(a.name == model for a in svc.frontdesk.list_agents()):
         return next(m for m in v1_models(svc, key) if m["id"] == model)
     return _model(_agent(svc, key, model))
 

@@ -1,4 +1,4 @@
-"""The store seam: every call the library makes on its state, as five small protocols.
+"""The store seam: every call the library makes on its state, as six small protocols.
 
 - :class:`KnowledgeStore`: agents, their sources, the items read from them, the embedding
   cache and what the per-process search index is built from (terms, vectors, revision).
@@ -6,6 +6,7 @@
 - :class:`AccountStore`: API keys, console users and their sessions.
 - :class:`ChannelStore`: messaging channels, the inbound event queue, the outbox, media.
 - :class:`EvaluationStore`: evaluation runs, customers' feedback and production signals.
+- :class:`CharacterStore`: AI characters, their assets and their conversations.
 
 :class:`Store` is all five; ``SQLiteStore`` and ``PostgresStore`` implement it and pass the
 same conformance suite (``tests/test_store_conformance.py``). The queue methods take a
@@ -22,6 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..characters.domain import Character, CharacterConversation
 from ..domain import (
     Agent,
     ApiKey,
@@ -141,6 +143,8 @@ class AccountStore(Protocol):
     def create_session(self, session_hash: str, user_id: int, csrf: str, expires_at: datetime) -> None: ...
     def get_session(self, session_hash: str) -> tuple[User, str] | None: ...
     def delete_session(self, session_hash: str) -> None: ...
+    def delete_user_sessions(self, user_id: int) -> int: ...
+    def delete_user(self, name: str) -> None: ...
 
 
 class ChannelStore(Protocol):
@@ -192,7 +196,35 @@ class EvaluationStore(Protocol):
     def agent_signals(self, agent_id: int, *, days: int = 30, idle_minutes: int = 30) -> dict[str, Any]: ...
 
 
-class Store(KnowledgeStore, ConversationStore, AccountStore, ChannelStore, EvaluationStore, Protocol):
+class CharacterStore(Protocol):
+    """AI characters (docs/characters.md): their cards, assets and their own conversations."""
+
+    def create_character(self, handle: str, card: dict[str, Any], *, avatar: bytes | None = None,
+                         assets: dict[str, bytes] | None = None, knowledge_agent_id: int | None = None,
+                         rating: str = "general", public: bool = False) -> Character: ...
+    def get_character(self, handle: str) -> Character: ...
+    def get_character_by_id(self, character_id: int) -> Character: ...
+    def list_characters(self, knowledge_agent_id: int | None = None) -> list[Character]: ...
+    def update_character(self, handle: str, *, card: dict[str, Any] | None = None, avatar: bytes | None = ...,
+                         knowledge_agent_id: int | None = ..., rating: str | None = None,
+                         new_handle: str | None = None, public: bool | None = None) -> Character: ...
+    def delete_character(self, handle: str) -> None: ...
+    def character_avatar(self, character_id: int) -> bytes | None: ...
+    def character_assets(self, character_id: int) -> dict[str, bytes]: ...
+    def create_character_conversation(self, character_id: int, channel: str = "cli", external_id: str | None = None,
+                                      secret_hash: str | None = None) -> int: ...
+    def get_character_conversation(self, conversation_id: int) -> CharacterConversation: ...
+    def find_character_conversation(self, character_id: int, channel: str,
+                                    external_id: str) -> CharacterConversation | None: ...
+    def set_character_conversation(self, conversation_id: int, *, external_id: str | None = ...,
+                                   agent_conversation_id: int | None = ...) -> None: ...
+    def add_character_message(self, conversation_id: int, role: str, text: str,
+                              payload: dict[str, Any] | None = None) -> int: ...
+    def character_messages(self, conversation_id: int, after_id: int = 0, limit: int = 1000) -> list[Message]: ...
+
+
+class Store(KnowledgeStore, ConversationStore, AccountStore, ChannelStore, EvaluationStore, CharacterStore,
+            Protocol):
     """Everything :class:`frontdesk.app.Frontdesk` keeps: what a backend implements."""
 
     backend: str  # "sqlite" or "postgresql"

@@ -75,7 +75,8 @@ class CharacterTables:
     def update_character(self, handle: str, *, card: dict[str, Any] | None = None, avatar: bytes | None = _UNSET,
                          knowledge_agent_id: int | None = _UNSET, rating: str | None = None,
                          new_handle: str | None = None, public: bool | None = None) -> Character:
-        sets, params = ["updated_at = ?"], [utcnow().isoformat()]
+        sets: list[str] = ["updated_at = ?"]
+        params: list[Any] = [utcnow().isoformat()]
         if card is not None:
             sets.append("card = ?")
             params.append(json.dumps(card, ensure_ascii=False))

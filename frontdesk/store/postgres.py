@@ -101,7 +101,7 @@ class PostgresStore(SQLStore):
                 conn.execute("SELECT pg_advisory_unlock(hashtext(current_schema()))")
 
     @contextmanager
-    def _tx(self) -> Iterator[_Connection]:  # type: ignore[override]
+    def _tx(self) -> Iterator[_Connection]:
         current = getattr(self._local, "conn", None)
         if current is not None:  # nested: a savepoint on the same connection
             with current.transaction():

@@ -50,7 +50,7 @@ class Row(tuple):  # type: ignore[type-arg]
         row._names = names
         return row
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._names[key])
         return tuple.__getitem__(self, key)
@@ -173,7 +173,8 @@ class SQLStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
 
     def list_conversations(self, agent_id: int | None = None, *, query: str = "", status: str | None = None,
                            limit: int = 50, offset: int = 0) -> list[Conversation]:
-        where, params = ["1 = 1"], []
+        where: list[str] = ["1 = 1"]
+        params: list[Any] = []
         if agent_id is not None:
             where.append("c.agent_id = ?")
             params.append(agent_id)
