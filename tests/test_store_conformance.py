@@ -348,6 +348,29 @@ class TestChannelQueue:
             assert keys == sorted(keys)  # in order per customer
 
 
+class TestPrivacy:
+    def test_a_contacts_data_is_found_and_erased(self, store: Store) -> None:
+        agent = store.create_agent("harbor", persona="", instructions="", embedder="bow")
+        channel = store.create_channel(agent.id, "whatsapp", "1065")
+        mine = store.create_conversation(agent.id, "whatsapp", "1065:4917000")
+        other = store.create_conversation(agent.id, "whatsapp", "1065:4918000")
+        web = store.create_conversation(agent.id, "web")
+        store.add_message(mine, "user", "call me on +49 170 000")
+        store.record_events([event(channel.id, "m1", "4917000")])
+        assert store.contact_conversation_ids("4917000") == [mine]
+        assert store.contact_conversation_ids(f"web:{web}", agent.id) == [web]
+        assert [e["sender"] for e in store.contact_events("4917000", [mine])] == ["4917000"]
+        erased = store.erase_conversations([mine], sender="4917000")
+        assert (erased["conversations"], erased["messages"], erased["events"]) == (1, 1, 1)
+        assert store.contact_conversation_ids("4917000") == [] and store.get_conversation(other).id == other
+        store.set_retention_days(agent.id, 30)
+        assert store.retention_days() == {agent.id: 30}
+        assert store.expired_conversation_ids(agent.id, utcnow() + timedelta(days=1)) == [other, web]
+        store.create_user("ana", "hash")
+        store.set_user_display_name("ana", "Ana from the shop")
+        assert store.user_display_name("ana") == "Ana from the shop"
+
+
 class TestEvaluation:
     def test_runs_feedback_and_signals(self, store: Store) -> None:
         agent = store.create_agent("harbor", persona="", instructions="", embedder="bow")

@@ -77,7 +77,7 @@ class PrivacyTables:
 
     def expired_conversation_ids(self, agent_id: int, before: datetime) -> list[int]:
         """Conversations of ``agent_id`` not updated since ``before`` (the retention sweep)."""
-        rows = self._query("SELECT id FROM conversations WHERE agent_id = ? AND updated_at < ?",
+        rows = self._query("SELECT id FROM conversations WHERE agent_id = ? AND updated_at < ? ORDER BY id",
                            (agent_id, before.isoformat()))
         return [int(r[0]) for r in rows]
 
