@@ -431,6 +431,31 @@ def test_a_character_says_it_is_an_ai_when_asked(chars: Any, model: ScriptedMode
     assert "real human" not in reply.text and "The wind is fair today." in reply.text
 
 
+def test_a_reply_that_only_repeats_the_message_is_dropped(chars: Any, model: ScriptedModel) -> None:
+    mira = chars.import_file(CARDS / "v2_spec_example.json")
+    model.reply = "Do you still remember my name? Of course I do."
+    reply = list(chars.say(mira, chars.start(mira), "Do you still remember my name?"))[-1][1]
+    assert reply.text == "Of course I do." and reply.problems == ["repeated the user's message"]
+
+
+def test_which_model_characters_talk_with(settings: Any) -> None:
+    import dataclasses
+
+    from frontdesk.characters.chat import CharacterChat
+
+    answer, fast = ScriptedModel("a", name="answer"), ScriptedModel("b", name="fast")
+    app = Frontdesk(settings, model=answer)  # no model is loaded
+    responder = app.responder()
+    responder.fast_model = fast
+    assert CharacterChat(app).model is fast  # auto: the fast model when there is one
+    app.settings = dataclasses.replace(settings, character_model="answer")
+    assert CharacterChat(app).model is answer
+    responder.fast_model = None
+    app.settings = dataclasses.replace(settings, character_model="auto")
+    assert CharacterChat(app).model is answer
+    app.close()
+
+
 def test_no_disclosure_where_nobody_asked(chars: Any) -> None:
     mira = chars.import_file(CARDS / "v2_spec_example.json")
     reply = list(chars.say(mira, chars.start(mira), "What a view from up here!"))[-1][1]

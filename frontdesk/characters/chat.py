@@ -133,10 +133,16 @@ class CharacterChat:
     @property
     def model(self) -> ChatModel:
         if self._model is None:
-            # the fast model when there is one (first text within the target on two cores), else the
-            # answer model; both loaded once and shared with the agents (docs/characters.md)
+            # FRONTDESK_CHARACTER_MODEL: auto = the fast model when there is one (the quickest first
+            # text on two cores), else the answer model; loaded once, shared with the agents
+            choice = self.frontdesk.settings.character_model.strip()
             responder = self.frontdesk.responder()
-            model = responder.fast_model or responder.model
+            if choice.lower() in ("", "auto", "answer"):
+                model = responder.model if choice.lower() == "answer" else (responder.fast_model or responder.model)
+            else:
+                from ..llm import get_model
+
+                model = get_model(self.frontdesk.settings, choice)
             assert model is not None
             self._model = model
         return self._model
@@ -284,6 +290,9 @@ class CharacterChat:
                     return
                 if asks_ai and claims_human(sentence):
                     continue
+                if _echoes(sentence, text):
+                    reply.problems.append("repeated the user's message")
+                    continue
                 if grounded:
                     problems = unsupported_claims(sentence, "", allow=f"{text} {definition}", language=reply.language)
                     if problems:
@@ -298,6 +307,18 @@ class CharacterChat:
                 close()
         if not said and not reply.disclosed:
             yield from emit(phrases.decline(reply.language) if grounded and reply.problems else no_guess(reply.language))
+
+
+def _echoes(sentence: str, message: str) -> bool:
+    """Whether a sentence only repeats the user's message (small models do): 4 or more words, nearly
+    all of them the message's, in its order."""
+    said, asked = _words(sentence), _words(message)
+    if len(said) < 4 or not asked:
+        return False
+    from difflib import SequenceMatcher
+
+    matcher = SequenceMatcher(None, said, asked, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks()) >= 0.8 * len(said)
 
 
 def _checked(text: str) -> str:
