@@ -115,7 +115,11 @@ def run(n: int, env: dict[str, str], tmp: Path, graph: FakeGraph, args: argparse
             if process.poll() is None:
                 process.terminate()
         for process in processes:
-            process.wait(timeout=60)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:  # still draining after a minute: end it
+                process.kill()
+                process.wait()
         store.close()
 
 
