@@ -45,7 +45,7 @@ SAMPLE = ROOT / "frontdesk" / "examples" / "harbor-coffee"
 CARDS = ROOT / "tests" / "data" / "cards"
 USER = "Jonas"
 #: Self-talk of a generic assistant, which a character in its role never produces.
-GENERIC = re.compile(r"\b(?:as an ai(?: language)? model|i am (?:qwen|an ai assistant|a language model)|alibaba|openai|"
+GENERIC = re.compile(r"\b(?:as an ai\b|i am (?:qwen|an ai assistant|a language model)|alibaba|openai|"
                      r"als (?:ki-?)?sprachmodell|ich bin (?:ein )?(?:ki-)?assistent|i'm (?:qwen|a large language model))\b", re.I)
 SCRIPT = [  # (kind, language, text)
     ("small", "en", "Hello! How are you today?"),
@@ -173,6 +173,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=0, help="Only the first N sample questions (0: all)")
     parser.add_argument("--quick", action="store_true", help="Four turns per character")
     parser.add_argument("--no-agent", action="store_true", help="Skip the agent's own run on the questions")
+    parser.add_argument("--grounded-only", action="store_true", help="Only the grounded character's questions")
+    parser.add_argument("--out", default="characters", help="The report's name under bench/out/")
     args = parser.parse_args()
     from frontdesk.evaluation.cases import evaluate, load_cases
 
@@ -195,25 +197,25 @@ def main() -> None:
         cases = load_cases(SAMPLE / "questions.yaml")
         cases = cases[:args.cases] if args.cases else cases
         model_name = app.characters.chat.model.name
-        for character in characters:
+        for character in [] if args.grounded_only else characters:
             app.characters.chat.warm_up(character, USER)  # the definition in llama.cpp's prompt cache
             talks.append(talk(app, character, script))
-            summarize(model_name, talks, bohne, None, partial=True)  # a partial report after each step
+            summarize(model_name, talks, bohne, None, partial=True, out=args.out)  # a partial report after each step
             print(f"{character.handle}: {len(script)} turns", file=sys.stderr, flush=True)
         for case in cases:
             bohne += grounded(app, characters[-1], [case])["cases"]
-            summarize(model_name, talks, bohne, None, partial=True)
+            summarize(model_name, talks, bohne, None, partial=True, out=args.out)
         print(f"bohne: {len(cases)} sample questions", file=sys.stderr, flush=True)
         agent = None if args.no_agent else evaluate(app.responder(), app.store, app.agent("harbor"), cases,
                                                     app.settings.timezone)
         app.close()
-    figures = summarize(model_name, talks, bohne, agent, partial=False)
+    figures = summarize(model_name, talks, bohne, agent, partial=False, out=args.out)
     for key, value in figures.items():
         print(f"{key:28} {value}")
 
 
 def summarize(model_name: str, talks: list[dict[str, Any]], bohne_cases: list[dict[str, Any]],
-              agent: dict[str, Any] | None, partial: bool) -> dict[str, Any]:
+              agent: dict[str, Any] | None, partial: bool, out: str = "characters") -> dict[str, Any]:
     turns = [t for c in talks for t in c["turns"]]
     chat_turns = [t for t in turns if t["mode"] in ("character", "refused")]
     character_first = [t["first_text_s"] for t in chat_turns if not t["disclosed"]]
@@ -248,7 +250,7 @@ def summarize(model_name: str, talks: list[dict[str, Any]], bohne_cases: list[di
         "agent_first_text_p50_s": agent["first_text_p50_s"] if agent else None,
         "load_average_1min": round(__import__("os").getloadavg()[0], 1),
     }
-    save_report("characters", {**figures, "talks": talks, "grounded": bohne_cases,
+    save_report(out, {**figures, "talks": talks, "grounded": bohne_cases,
                                "agent_failures": [c for c in (agent or {}).get("cases", []) if not c["passed"]]})
     return figures
 

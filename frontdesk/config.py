@@ -139,9 +139,9 @@ class Settings:
     drain_seconds: int = 30
     #: Log level for library logs (DEBUG, INFO, WARNING, ERROR).
     log_level: str = "WARNING"
-    #: The model AI characters talk with (docs/characters.md): ``auto`` is the fast model when there is one,
-    #: else the answer model; ``answer`` is always the answer model; or a model name or path.
-    character_model: str = "auto"
+    #: The model AI characters talk with (docs/characters.md): ``answer`` is the answer model; ``auto`` the
+    #: fast model when there is one, else the answer model; or a model name or path.
+    character_model: str = "answer"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

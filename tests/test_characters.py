@@ -447,9 +447,9 @@ def test_which_model_characters_talk_with(settings: Any) -> None:
     app = Frontdesk(settings, model=answer)  # no model is loaded
     responder = app.responder()
     responder.fast_model = fast
+    assert CharacterChat(app).model is answer  # the default: the answer model
+    app.settings = dataclasses.replace(settings, character_model="auto")
     assert CharacterChat(app).model is fast  # auto: the fast model when there is one
-    app.settings = dataclasses.replace(settings, character_model="answer")
-    assert CharacterChat(app).model is answer
     responder.fast_model = None
     app.settings = dataclasses.replace(settings, character_model="auto")
     assert CharacterChat(app).model is answer

@@ -133,8 +133,8 @@ class CharacterChat:
     @property
     def model(self) -> ChatModel:
         if self._model is None:
-            # FRONTDESK_CHARACTER_MODEL: auto = the fast model when there is one (the quickest first
-            # text on two cores), else the answer model; loaded once, shared with the agents
+            # FRONTDESK_CHARACTER_MODEL: answer (default) = the answer model; auto = the fast model when
+            # there is one (quicker, much weaker role-play: docs/characters.md); loaded once, shared
             choice = self.frontdesk.settings.character_model.strip()
             responder = self.frontdesk.responder()
             if choice.lower() in ("", "auto", "answer"):
