@@ -16,7 +16,7 @@ say), side by side with the agent answering the same questions.
 Figures: in-character rate (no generic-assistant self-talk, the character's name when asked,
 the user's language), style markers (*actions* for characters whose cards use them),
 greeting use, AI disclosure when sincerely asked, leaks (any 6 consecutive words of the
-hidden definition or rules in a reply: stricter than the guard's 8), name recall, first text
+hidden definition or rules in a reply, the guard's own threshold), name recall, first text
 p50/p95 once the definition is in llama.cpp's prompt cache. Writes bench/out/characters.json.
 """
 

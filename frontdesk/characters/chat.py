@@ -41,7 +41,7 @@ from .prompt import assemble
 if TYPE_CHECKING:
     from ..app import Frontdesk
 
-LEAK_WORDS = 8
+LEAK_WORDS = 6  # 8 let "78-jährige Bäckerin aus Hamburg-Altona" (6 words of a description) through in the benchmark
 #: A character's reply: one to four sentences (the platform rules ask for that), so fewer tokens than an answer.
 REPLY_TOKENS = 150
 MAX_MESSAGE = 4000
