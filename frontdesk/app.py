@@ -420,6 +420,14 @@ class Frontdesk:
             self.store.touch_api_key(key.id)
         return key
 
+    def set_retention(self, agent: Agent, days: int | None) -> None:
+        """Keep the agent's conversations ``days`` days (None: keep them)."""
+        self.store.set_retention_days(agent.id, days)
+
+    def set_display_name(self, user: str, display_name: str) -> None:
+        """The name a console user's replies show the customer (empty: "a team member")."""
+        self.store.set_user_display_name(user, display_name)
+
     def api_keys(self) -> list[ApiKey]:
         return self.store.list_api_keys()
 

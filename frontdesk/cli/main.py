@@ -133,7 +133,7 @@ def agents_edit(ctx: click.Context, name: str, persona: str | None, instructions
                                          instructions=_read_text_option(instructions, instructions_file),
                                          allowed_origins=origins, public=public)
     if retention_days is not None:
-        _app(ctx).store.set_retention_days(agent.id, retention_days or None)
+        _app(ctx).set_retention(agent, retention_days or None)
     click.echo(f"updated agent {name}")
     if agent.allowed_origins and not agent.public:
         click.echo(f"note: the web chat of {name} stays closed until `frontdesk agents edit {name} --public`")
@@ -528,7 +528,7 @@ def users_create(ctx: click.Context, name: str, password_stdin: bool, display_na
     app = _app(ctx)
     app.create_user(name, _password(password_stdin))
     if display_name:
-        app.store.set_user_display_name(name, display_name.strip()[:100])
+        app.set_display_name(name, display_name.strip()[:100])
     click.echo(f"created user {name}")
 
 

@@ -163,7 +163,7 @@ def patch_agent(name: str, body: AgentPatch, svc: Svc, key: Key) -> dict[str, An
     agent = svc.frontdesk.update_agent(agent.name, persona=body.persona, instructions=body.instructions,
                                              allowed_origins=origins, public=body.public)
     if body.retention_days is not None:
-        svc.frontdesk.store.set_retention_days(agent.id, body.retention_days or None)
+        svc.frontdesk.set_retention(agent, body.retention_days or None)
     return agent_json(agent, svc.frontdesk, detail=True)
 
 

@@ -88,7 +88,7 @@ def _language_of(text: str, languages: tuple[str, ...]) -> str:
 def recording(conversation_id: RowId, message_id: RowId, svc: Svc, login: Login) -> FileResponse:
     """The customer's recording beside its transcript in the console (signed-in users only)."""
     conversation = svc.frontdesk.conversation(conversation_id)
-    message = next((m for m in svc.frontdesk.store.messages(conversation.id) if m.id == message_id), None)
+    message = next((m for m in svc.frontdesk.transcript(conversation.id) if m.id == message_id), None)
     path = recording_path(message.payload) if message is not None else None
     media = (svc.settings.home / "media").resolve()
     if path is None or not path.resolve().is_relative_to(media) or not path.is_file():
