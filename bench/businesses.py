@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -106,8 +107,9 @@ def line(name: str, s: dict[str, Any]) -> str:
 
 def run_business(folder: Path, args: argparse.Namespace, models_dir: Path | None) -> dict[str, list[dict[str, Any]]]:
     spec, cases = load_business(folder)
-    if args.limit:
-        cases = cases[: args.limit]
+    if args.limit and len(cases) > args.limit:  # a seeded sample across the categories, in file order
+        keep = set(random.Random(args.seed).sample(range(len(cases)), args.limit))
+        cases = [c for i, c in enumerate(cases) if i in keep]
     out: dict[str, list[dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="fd-business-") as tmp:
         if models_dir is not None and models_dir.is_dir():
@@ -128,8 +130,8 @@ def run_business(folder: Path, args: argparse.Namespace, models_dir: Path | None
             app.add_source(name, str(folder / source["path"]), kind=source.get("kind"), index=False)
         app.build_index(name)
         agent = app.agent(name)
-        systems = [("frontdesk", app.responder(args.model))]
-        if args.baseline:
+        systems = [] if args.only_baseline else [("frontdesk", app.responder(args.model))]
+        if args.baseline or args.only_baseline:
             from bench.baseline import BaselineResponder
             from frontdesk.llm import get_model
 
@@ -166,8 +168,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="*", type=Path)
     parser.add_argument("--split", default="dev", help="dev, test or all (used when no folder is given)")
-    parser.add_argument("--limit", type=int, default=0, help="at most N questions per business")
+    parser.add_argument("--limit", type=int, default=0, help="a seeded sample of at most N questions per business")
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--baseline", action="store_true", help="also run the plain RAG baseline")
+    parser.add_argument("--only-baseline", action="store_true", help="run only the baseline")
     parser.add_argument("--model", default=None, help="a model to phrase everything (default: the default pair)")
     parser.add_argument("--fast-model", default=None)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each failed question")

@@ -104,6 +104,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="at most N questions per city and language (a seeded sample)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--only-baseline", action="store_true")
     parser.add_argument("--model", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
@@ -132,8 +133,8 @@ def main() -> None:
                 app.add_source(agent_name, str(pages))
                 agent = app.agent(agent_name)
                 corpus = source_corpus(app.store, agent, datetime.now(UTC))
-                systems = [("frontdesk", app.responder(args.model))]
-                if args.baseline:
+                systems = [] if args.only_baseline else [("frontdesk", app.responder(args.model))]
+                if args.baseline or args.only_baseline:
                     from bench.baseline import BaselineResponder
                     from frontdesk.llm import get_model
 
