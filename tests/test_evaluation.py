@@ -249,3 +249,20 @@ def test_production_signals_feedback_and_the_console(served: Served, tmp_path: P
         transcript = browser.get(f"/console/conversations/{failed_case['conversation_id']}").text
         assert "When are you open on Saturday?" in transcript
         assert "<svg" in browser.get(f"/console/evals/{run['id']}/report.html").text
+
+
+def test_the_independent_check_reads_a_sale_price_as_a_price_and_still_finds_a_dropped_condition(
+        home: Path, upstream: ServerThread) -> None:
+    """The reference text gives each catalog price with its currency in a clause of its own: the
+    regular price is no condition of the sale price, and a price no source gives is still caught."""
+    from frontdesk.answer.verify import unsupported_claims
+    from frontdesk.evaluation.cases import source_corpus
+
+    app = Frontdesk(served_settings(home, upstream))
+    try:
+        corpus = source_corpus(app.store, app.agent(AGENT), utcnow())
+    finally:
+        app.close()
+    assert unsupported_claims("The Profitec Go Espresso Machine costs 799.00 EUR.", corpus) == []
+    assert unsupported_claims("Its regular price is 899.00 EUR.", corpus) == []
+    assert unsupported_claims("The Profitec Go Espresso Machine costs 699.00 EUR.", corpus)  # a price no source has

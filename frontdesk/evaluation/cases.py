@@ -114,8 +114,11 @@ def source_corpus(store: KnowledgeStore, agent: Agent, now: datetime) -> str:
         parts.append(f"{item.title}\n{item.text}\n{item.url or ''}")
         if item.kind == "product":
             f = item.fields
-            parts.append(" ".join(str(v) for v in (effective_price(f, now), f.get("price"), f.get("sale_price"),
-                                                  f.get("currency"), f.get("availability"), f.get("link")) if v))
+            # each price with its currency, in a clause of its own: the regular price is not a
+            # condition of the sale price (dropped_conditions reads the figures of a clause)
+            currency = f.get("currency") or ""
+            prices = [f"{v} {currency}".strip() for v in (effective_price(f, now), f.get("price"), f.get("sale_price")) if v]
+            parts.append("; ".join(prices + [str(v) for v in (f.get("availability"), f.get("link")) if v]))
     return "\n".join(parts)
 
 
