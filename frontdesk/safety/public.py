@@ -32,6 +32,13 @@ def public_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def visitor_answer(data: dict[str, Any]) -> dict[str, Any]:
+    """An answer (``Answer.to_json``) as a web visitor may see it: the customer-facing fields, no file paths."""
+    shown = {k: data[k] for k in ("answer", "citations", "products", "grounded", "handoff", "language")}
+    shown["citations"] = public_citations(shown["citations"])
+    return shown
+
+
 def visitor_message(data: dict[str, Any]) -> dict[str, Any]:
     """A transcript message (``views.message_json``) as the visitor may see it."""
     out = dict(data)

@@ -39,10 +39,11 @@ from ..characters.domain import RATINGS, Character
 from ..characters.views import character_json
 from ..domain import ApiKey
 from ..errors import FrontdeskError, NotFound
+from ..safety.public import public_citations
 from .api import Key, Svc, unscoped
 from .app import RowId, Services
 from .console import Login, back, csrf_checked, page
-from .streaming import iterate_in_thread
+from .streaming import iterate_in_thread, sse_event
 
 router = APIRouter(tags=["characters"])
 Token = Annotated[str, Header(alias="X-Conversation-Token", min_length=10, max_length=200)]
@@ -317,30 +318,21 @@ async def send(handle: str, conversation_id: RowId, body: TextIn, request: Reque
                                svc.slots)
 
     async def sse() -> AsyncIterator[str]:
-        def event(name: str, data: dict[str, Any]) -> str:
-            return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
         try:
             async for kind, value in events:
                 if kind == "delta":
-                    yield event("delta", {"text": value})
+                    yield sse_event("delta", {"text": value})
                 elif kind == "done":
-                    yield event("done", {"answer": value.text, "citations": _public_citations(value.citations),
+                    yield sse_event("done", {"answer": value.text, "citations": public_citations(value.citations),
                                          "products": [], "grounded": bool(value.grounded), "handoff": False,
                                          "language": value.language, "character": True})
         except FrontdeskError as exc:
-            yield event("error", {"message": str(exc)})
+            yield sse_event("error", {"message": str(exc)})
 
     response = StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     _cors(response, origin)
     return response
-
-
-def _public_citations(citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from ..safety.public import public_citations
-
-    return public_citations(citations)
 
 
 def _escape(text: str) -> str:

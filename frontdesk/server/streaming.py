@@ -9,14 +9,20 @@ the conversation's transcript stays whole.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..errors import Busy
 
 T = TypeVar("T")
 _END = object()
+
+
+def sse_event(name: str, data: dict[str, Any]) -> str:
+    """One server-sent event named ``name`` with a JSON payload (the widget's, a character's, a recording's stream)."""
+    return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 class StreamSlots:

@@ -16,7 +16,6 @@ What protects these routes:
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Annotated, Any
@@ -29,10 +28,10 @@ from starlette.concurrency import run_in_threadpool
 from .. import auth
 from ..domain import Agent, Conversation
 from ..errors import FrontdeskError, NotFound
-from ..safety.public import public_citations, visitor_message
+from ..safety.public import visitor_answer, visitor_message
 from ..views import message_json
 from .app import RowId, Services, services
-from .streaming import iterate_in_thread
+from .streaming import iterate_in_thread, sse_event
 
 router = APIRouter(tags=["widget"])
 Svc = Annotated[Services, Depends(services)]
@@ -160,22 +159,16 @@ async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: 
     events = iterate_in_thread(lambda: svc.frontdesk.chat(agent, conversation.id, body.text), svc.slots)
 
     async def sse() -> AsyncIterator[str]:
-        def event(name: str, data: dict[str, Any]) -> str:
-            return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
         try:
             async for kind, value in events:
                 if kind == "delta":
-                    yield event("delta", {"text": value})
+                    yield sse_event("delta", {"text": value})
                 elif kind == "held":
-                    yield event("held", {"status": "human"})
+                    yield sse_event("held", {"status": "human"})
                 elif kind == "done":
-                    data = value.to_json()
-                    data["citations"] = public_citations(data["citations"])
-                    yield event("done", {k: data[k] for k in ("answer", "citations", "products", "grounded",
-                                                              "handoff", "language")})
+                    yield sse_event("done", visitor_answer(value.to_json()))
         except FrontdeskError as exc:
-            yield event("error", {"message": str(exc)})
+            yield sse_event("error", {"message": str(exc)})
 
     response = StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

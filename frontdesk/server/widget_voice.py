@@ -11,9 +11,8 @@ conversation token as the typed route.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import StreamingResponse
@@ -21,9 +20,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain import Agent, Conversation
 from ..errors import FrontdeskError
+from ..safety.public import visitor_answer
 from ..voice.turn import answer_recording
 from .app import RowId
-from .streaming import iterate_in_thread
+from .streaming import iterate_in_thread, sse_event
 from .widget import (
     Svc,
     Token,
@@ -32,7 +32,6 @@ from .widget import (
     _limit,
     _public_agent,
     _visitor_conversation,
-    public_citations,
 )
 
 router = APIRouter(tags=["widget"])
@@ -62,30 +61,24 @@ async def send_recording(name: str, conversation_id: RowId, request: Request, sv
                                                         channel="web", fmt="mp3"), svc.slots)
 
     async def sse() -> AsyncIterator[str]:
-        def event(name: str, payload: dict[str, Any]) -> str:
-            return f"event: {name}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n"
-
         try:
             async for kind, value in events:
                 if kind == "heard":
-                    yield event("heard", {"text": value.question, "language": value.language,
+                    yield sse_event("heard", {"text": value.question, "language": value.language,
                                           "unsure": value.unsure, "prefix": value.prefix(),
                                           "understood": value.reply is None})
                 elif kind == "delta":
-                    yield event("delta", {"text": value})
+                    yield sse_event("delta", {"text": value})
                 elif kind == "held":
-                    yield event("held", {"status": "human"})
+                    yield sse_event("held", {"status": "human"})
                 elif kind == "done":
-                    answer = value.to_json()
-                    answer["citations"] = public_citations(answer["citations"])
-                    yield event("done", {k: answer[k] for k in ("answer", "citations", "products", "grounded",
-                                                                "handoff", "language")})
+                    yield sse_event("done", visitor_answer(value.to_json()))
                 elif kind == "speech":
                     audio = base64.b64encode(value.data).decode()
-                    yield event("speech", {"audio": f"data:{value.mime_type};base64,{audio}",
+                    yield sse_event("speech", {"audio": f"data:{value.mime_type};base64,{audio}",
                                            "seconds": round(value.speech.duration, 2)})
         except FrontdeskError as exc:
-            yield event("error", {"message": str(exc)})
+            yield sse_event("error", {"message": str(exc)})
 
     response = StreamingResponse(sse(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
