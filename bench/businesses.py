@@ -41,11 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import commit, machine  # noqa: E402
 from frontdesk.app import Frontdesk  # noqa: E402
 from frontdesk.config import Settings  # noqa: E402
-
-try:  # the evaluation code moves into a package of its own (issue 19)
-    from frontdesk.evaluation.cases import Case, load_cases, run_case, source_corpus, wilson  # type: ignore
-except ImportError:  # pragma: no cover - before the move
-    from frontdesk.evaluate import Case, load_cases, run_case, source_corpus, wilson  # type: ignore
+from frontdesk.evaluation.cases import Case, load_cases, run_case, source_corpus, wilson  # noqa: E402
 from frontdesk.search.text import detect_language  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -43,18 +43,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import commit, machine  # noqa: E402
+from frontdesk.answer.verify import unsupported_claims  # noqa: E402
 from frontdesk.app import Frontdesk  # noqa: E402
 from frontdesk.config import Settings  # noqa: E402
+from frontdesk.evaluation.cases import source_corpus, wilson  # noqa: E402
 from frontdesk.search.text import detect_language, is_stopword, stems, tokens  # noqa: E402
-
-try:
-    from frontdesk.evaluation.cases import source_corpus, wilson  # type: ignore
-except ImportError:  # pragma: no cover - before the move
-    from frontdesk.evaluate import source_corpus, wilson  # type: ignore
-try:
-    from frontdesk.answer.verify import unsupported_claims  # noqa: E402
-except ImportError:  # pragma: no cover
-    raise
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data" / "integreat-qa"
