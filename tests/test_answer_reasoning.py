@@ -229,3 +229,18 @@ def test_on_sale_now_lists_only_running_sales(store_app) -> None:
                           ScriptedModel("The Hand grinder Travel is on sale for 49.00 EUR."))
     answer = responder.answer(store_app.agent("store"), "Which hand grinders are on sale right now?")
     assert [p["id"] for p in answer.products] == ["G3"]  # G4's sale is over
+
+
+@pytest.mark.parametrize("hostile", ["11." * 25 + "x", "1" * 40 + " x", "11. " * 3000])
+def test_a_hostile_question_cannot_stall_the_date_facts(hostile: str) -> None:
+    """The bare-day list pattern ("24, 25 and 26 December") once split a run of digits in
+    exponentially many ways: "11." * 25 took 45 s and held the retrieval worker; now it is linear."""
+    import time as clock
+
+    from frontdesk.answer.dates import date_facts, find_dates
+
+    started = clock.monotonic()
+    date_facts(hostile, hostile, date(2026, 12, 2), "de")
+    assert clock.monotonic() - started < 2.0
+    assert [m.text for m in find_dates("Closed on 24, 25 and 26 December", date(2026, 12, 2))] == [
+        "24 December", "25 December", "26 December"]

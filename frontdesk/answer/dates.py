@@ -29,6 +29,10 @@ _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?({_MONTH
 _MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b", re.I)
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _NUMERIC_DE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})?")
+#: "24, 25 and 26 December". Each bare day is a whole run of one or two digits ((?!\d)), so a
+#: long run of digits cannot be split in exponentially many ways (a hostile question took minutes),
+#: and a list has at most 12 of them, so no match scans far.
+_BARE_DAYS = re.compile(rf"\b((?:\d{{1,2}}(?!\d)\.?,?\s*){{1,12}}(?:and|und|&)\s+)(\d{{1,2}})\.?\s+({_MONTH})\b", re.I)
 _RELATIVE = {
     "today": 0, "heute": 0, "tonight": 0, "tomorrow": 1, "morgen": 1, "übermorgen": 2, "uebermorgen": 2,
     "day after tomorrow": 2, "yesterday": -1, "gestern": -1,
@@ -81,7 +85,7 @@ def find_dates(text: str, today: date, *, future_bias: bool = True) -> list[Date
         if 1 <= int(m.group(2)) <= 12:
             add(m.group(3), int(m.group(2)), int(m.group(1)), m.group(0))
     # "24, 25 and 26 December": the bare days before a month belong to it
-    for m in re.finditer(rf"\b((?:\d{{1,2}}\.?,?\s*)+(?:and|und|&)\s+)(\d{{1,2}})\.?\s+({_MONTH})\b", text, re.I):
+    for m in _BARE_DAYS.finditer(text):
         for bare in re.findall(r"\d{1,2}", m.group(1)):
             add(None, _MONTH_NUMBER[m.group(3).lower()], int(bare), f"{bare} {m.group(3)}")
     unique: dict[date, DateMention] = {}
