@@ -120,6 +120,9 @@ def test_demo_builds_the_packaged_sample_and_answers(tmp_path: Path, upstream) -
     assert "Opening hours" in result.output  # the echo streams the evidence it was given, cited
     again = CliRunner(env=env).invoke(cli, ["--home", str(tmp_path / "home"), "demo", "--ask", "Hi"])
     assert again.exit_code == 0 and "Re-syncing the demo agent" in again.output
+    # the browser demo the command points to answers only a public agent
+    shown = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "agents", "show", "harbor-coffee", "--json"])
+    assert json.loads(shown.output)["public"] is True, shown.output
 
 
 def test_demo_refuses_a_folder_without_a_usable_manifest(tmp_path: Path) -> None:

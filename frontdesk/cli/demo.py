@@ -102,6 +102,9 @@ def run_demo(app: Frontdesk, business: Business, questions: list[str]) -> None:
         app.create_agent(name, persona=business.persona, instructions=business.instructions)
         summaries = [app.add_source(name, str(path), index=False) for path in business.sources]
         app.build_index(name)
+    # the demo's point is to be talked to, in the terminal and in the browser: its widget page
+    # answers only a public agent (docs/serving.md); `frontdesk serve` listens on 127.0.0.1
+    app.update_agent(name, public=True)
     for s in summaries:
         click.echo(f"  {s.location}: " + ", ".join(f"{n} {k}" for k, n in s.counts().items()))
     click.echo(f"Loading the answer model {app.settings.model} (first run assembles it from its packages) …")

@@ -165,12 +165,13 @@ def agents_list(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 @handled
 def agents_show(ctx: click.Context, name: str, as_json: bool) -> None:
-    """Show an agent, its persona, instructions and knowledge."""
+    """Show an agent: persona, instructions, who may use its web chat, voice replies, knowledge."""
     app = _app(ctx)
     agent = app.agent(name)
     data = {"name": agent.name, "persona": agent.persona, "instructions": agent.instructions,
             "embedder": agent.embedder, "created_at": agent.created_at.isoformat(),
-            "knowledge": app.agent_stats(agent.id)}
+            "public": agent.public, "allowed_origins": list(agent.allowed_origins),
+            "voice_replies": agent.voice_replies, "knowledge": app.agent_stats(agent.id)}
     if as_json:
         _echo_json(data)
         return
