@@ -348,3 +348,15 @@ def test_frontdesk_app_voice_is_built_lazily(app: Frontdesk) -> None:
     assert app._voice is None
     voice = app.voice
     assert voice is app.voice and voice._transcriber is None  # nothing loaded until a recording arrives
+
+
+def test_a_language_espeak_has_no_voice_for_is_the_callers_error() -> None:
+    """`/v1/audio/speech` with `language: "zzz"` gave a 500 (found by the API fuzz): espeak-ng's
+    "voice does not exist" is a 4xx that names the language and how to add a voice."""
+    from frontdesk.voice.speech import EspeakSynthesizer
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("Debian's espeak-ng is not installed (apt-get install espeak-ng; .ci/run installs it)")
+    with pytest.raises(InvalidInput, match="'zzz'.*FRONTDESK_VOICE_PIPER_VOICES"):
+        EspeakSynthesizer().synthesize("Hallo", "zzz")
+    assert EspeakSynthesizer().synthesize("Hallo", "de").samples.size > 0

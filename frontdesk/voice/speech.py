@@ -76,7 +76,11 @@ class EspeakSynthesizer:
             done = subprocess.run([self.program, "-v", language, "--stdout", "-b", "1"], input=text.encode(),
                                   capture_output=True, timeout=120, check=True)
         except subprocess.CalledProcessError as exc:
-            raise InfrastructureError(f"espeak-ng failed: {exc.stderr.decode(errors='replace')[:200]}") from None
+            said = exc.stderr.decode(errors="replace")[:200]
+            if "voice does not exist" in said:  # a language espeak-ng has no voice for: the caller's mistake
+                raise InvalidInput(f"there is no voice for the language {language!r}; give a Piper voice for it: "
+                                   f"FRONTDESK_VOICE_PIPER_VOICES={language}=/path/voice.onnx") from None
+            raise InfrastructureError(f"espeak-ng failed: {said}") from None
         except subprocess.TimeoutExpired:
             raise InfrastructureError("espeak-ng took longer than 120 s") from None
         with wave.open(io.BytesIO(_fix_wav_sizes(done.stdout))) as wav:
