@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import json
 import shutil
 import socket
 import threading
@@ -223,3 +224,13 @@ def serve_sample(built_home: Path, home: Path, upstream: ServerThread, **overrid
             yield Served(app, server, key, http)
     finally:
         app.close()
+
+
+def sse_events(response: httpx.Response) -> list[tuple[str, dict]]:
+    """The (event, data) pairs of a server-sent event stream (``event`` defaults to ``message``)."""
+    events = []
+    for block in response.text.split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "data" in lines:
+            events.append((lines.get("event", "message"), json.loads(lines["data"])))
+    return events

@@ -9,7 +9,6 @@ evidence back), as in tests/test_server.py.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ import httpx
 import openai
 import pytest
 
-from .conftest import AGENT, Served, ServerThread, serve_sample
+from .conftest import AGENT, Served, ServerThread, serve_sample, sse_events
 from .test_characters import CARDS, ScriptedModel
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,15 +35,6 @@ def _import(served: Served, path: Path, handle: str | None = None) -> dict:
     response = served.http.post("/api/characters/import", files={"file": (path.name, path.read_bytes())}, data=data)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
-    events = []
-    for block in response.text.split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "data" in lines:
-            events.append((lines.get("event", "message"), json.loads(lines["data"])))
-    return events
 
 
 def test_rest_create_read_patch_export_delete(served: Served) -> None:
@@ -115,7 +105,7 @@ def test_the_public_chat_needs_a_public_character_and_its_secret(served: Served)
     assert httpx.get(path, headers={"X-Conversation-Token": "wrong-token-123"}).status_code == 404
     headers = {"X-Conversation-Token": started["token"]}
     streamed = httpx.post(path + "/messages", json={"text": "Hello captain!"}, headers=headers, timeout=30)
-    events = _sse(streamed)
+    events = sse_events(streamed)
     assert [e for e, _ in events] == ["delta", "delta", "done"]
     assert events[-1][1]["answer"] == "Ahoy there! The wind is fair."
     history = httpx.get(path, headers=headers).json()["messages"]
@@ -187,7 +177,7 @@ def test_the_console_creates_edits_previews_imports_and_exports(served: Served) 
         preview = browser.post("/console/characters/milo/preview", headers={"X-CSRF-Token": csrf}, json={
             "fields": {"name": "Milo", "personality": "UNSAVED-PERSONALITY", "rating": "teen"},
             "history": [{"role": "assistant", "text": "Beep boop, User!"}], "text": "hello"})
-        assert [e for e, _ in _sse(preview)] == ["delta", "delta", "done"]
+        assert [e for e, _ in sse_events(preview)] == ["delta", "delta", "done"]
         assert "UNSAVED-PERSONALITY" in model.calls[-1][0]["content"] and "Content rating: teen" in model.calls[-1][0]["content"]
         assert served.app.characters.get("milo").data.get("personality", "") == ""
         assert browser.post("/console/characters/milo/preview", headers={"X-CSRF-Token": "nope"},

@@ -13,23 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample
+from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample, sse_events
 
 
 @pytest.fixture
 def served(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator[Served]:
     with serve_sample(built_home, tmp_path / "home", upstream) as served:
         yield served
-
-
-def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
-    events = []
-    for block in response.text.split("\n\n"):
-        name = re.search(r"^event: (.+)$", block, re.M)
-        data = re.search(r"^data: (.+)$", block, re.M)
-        if name and data:
-            events.append((name.group(1), json.loads(data.group(1))))
-    return events
 
 
 # -- 1. the widget routes answer only for an agent its owner made public ----------------------------
@@ -56,7 +46,7 @@ def test_item1_a_private_agent_is_not_reachable_and_not_revealed_by_the_widget_r
         conversation = web.post(f"/widget/{AGENT}/conversations").json()
         path = f"/widget/{AGENT}/conversations/{conversation['id']}"
         token = {"X-Conversation-Token": conversation["token"]}
-        done = _sse(web.post(path + "/messages", json={"text": "When are you open on Saturday?"}, headers=token))[-1]
+        done = sse_events(web.post(path + "/messages", json={"text": "When are you open on Saturday?"}, headers=token))[-1]
         assert done[0] == "done" and done[1]["citations"]
         shown = json.dumps(done[1]) + web.get(path, headers=token).text
         for secret in (str(SAMPLE), str(served.app.settings.home), "file:"):

@@ -23,7 +23,7 @@ import pytest
 from frontdesk.app import Frontdesk
 from frontdesk.server import create_app
 
-from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample, served_settings
+from .conftest import AGENT, SAMPLE, Served, ServerThread, serve_sample, served_settings, sse_events
 
 
 @pytest.fixture
@@ -248,16 +248,6 @@ def test_bad_requests_get_clear_client_errors(served: Served) -> None:
 
 # -- the public web chat routes -------------------------------------------------------------------------------
 
-def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
-    events = []
-    for block in response.text.split("\n\n"):
-        name = re.search(r"^event: (.+)$", block, re.M)
-        data = re.search(r"^data: (.+)$", block, re.M)
-        if name and data:
-            events.append((name.group(1), json.loads(data.group(1))))
-    return events
-
-
 @pytest.mark.slow
 def test_widget_origins_conversation_secret_and_rate_limit(served: Served, request: pytest.FixtureRequest) -> None:
     web = httpx.Client(base_url=served.url, timeout=60)
@@ -278,7 +268,7 @@ def test_widget_origins_conversation_secret_and_rate_limit(served: Served, reque
 
     # the first answer starts the retrieval worker (embedder, language model): slow on a loaded machine
     reply = web.post(path + "/messages", json={"text": "Wann habt ihr am Samstag offen?"}, headers=token, timeout=30)
-    events = _sse(reply)
+    events = sse_events(reply)
     assert [e for e, _ in events][-1] == "done" and "delta" in [e for e, _ in events]
     done = events[-1][1]
     assert "9:00" in done["answer"] and done["language"] == "de" and done["citations"]

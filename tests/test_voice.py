@@ -32,7 +32,7 @@ from frontdesk.voice.base import RecordingTooLong
 from frontdesk.voice.spoken import for_speech
 from frontdesk.voice.testing import FakeSynthesizer, FakeTranscriber, tone
 
-from .conftest import AGENT, Served, ServerThread, serve_sample
+from .conftest import AGENT, Served, ServerThread, serve_sample, sse_events
 
 AUDIO = Path(__file__).parent / "data" / "audio"
 
@@ -198,14 +198,6 @@ def test_audio_endpoints_refuse_bad_input_with_clear_errors(served: Served) -> N
 
 # -- the widget's microphone route, with the fakes -----------------------------------------------------
 
-def _sse(response: httpx.Response) -> list[tuple[str, dict]]:
-    events = []
-    for block in response.text.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
-
-
 @pytest.mark.slow
 def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served: Served,
                                                                          request: pytest.FixtureRequest) -> None:
@@ -220,7 +212,7 @@ def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served:
     token = {"X-Conversation-Token": started["token"]}
     path = f"/widget/{AGENT}/conversations/{started['id']}"
 
-    events = _sse(web.post(path + "/recordings", files={"file": ("note.webm", note, "audio/webm")}, headers=token))
+    events = sse_events(web.post(path + "/recordings", files={"file": ("note.webm", note, "audio/webm")}, headers=token))
     kinds = [k for k, _ in events]
     assert kinds[0] == "heard" and "done" in kinds and kinds[-1] == "speech"
     heard, done, speech = events[0][1], dict(events)["done"], events[-1][1]
@@ -240,16 +232,16 @@ def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served:
     # unsure: the answer says what it understood; the voice setting off: no speech
     app.store.update_agent(AGENT, voice_replies="off")
     transcriber.avg_logprob = -1.5
-    unsure = _sse(web.post(path + "/recordings", files={"file": ("n.webm", note, "audio/webm")}, headers=token))
+    unsure = sse_events(web.post(path + "/recordings", files={"file": ("n.webm", note, "audio/webm")}, headers=token))
     assert unsure[0][1]["unsure"] and unsure[0][1]["prefix"] == "Sie fragten nach: „Wann habt ihr am Samstag offen“."
     assert "speech" not in [k for k, _ in unsure]
 
     # a recording that is not audio: a clear reply asking to type, the conversation goes on
-    broken = _sse(web.post(path + "/recordings", files={"file": ("n.webm", b"\x1aE\xdf\xa3broken", "audio/webm")},
+    broken = sse_events(web.post(path + "/recordings", files={"file": ("n.webm", b"\x1aE\xdf\xa3broken", "audio/webm")},
                            headers=token))
     assert broken[0][1]["understood"] is False
     assert "schreiben" in dict(broken)["done"]["answer"]  # the conversation's language: German
-    typed = _sse(web.post(path + "/messages", json={"text": "Do you ship to Austria?"}, headers=token))
+    typed = sse_events(web.post(path + "/messages", json={"text": "Do you ship to Austria?"}, headers=token))
     assert typed[-1][0] == "done"
 
 
