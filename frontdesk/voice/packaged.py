@@ -10,7 +10,6 @@ processes starting at once assemble it once. Nothing is downloaded. Provenance: 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -19,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InvalidInput, NotFound
-from ..llm.packaged import _package_file
-
-_CHUNK = 8 * 1024 * 1024
+from ..llm.packaged import _package_file, join_parts
 
 
 @dataclass(frozen=True)
@@ -106,18 +103,11 @@ def _assemble(model: PackagedWhisper, parts: list[Path], files: list[Path], targ
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    digest, size = hashlib.sha256(), 0
-    with (partial / "model.bin").open("wb") as out:
-        for path in parts:
-            with path.open("rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-    if size != model.size or digest.hexdigest() != model.sha256:
+    size, sha256 = join_parts(parts, partial / "model.bin")
+    if size != model.size or sha256 != model.sha256:
         shutil.rmtree(partial, ignore_errors=True)
         raise InvalidInput(f"speech model {model.name!r}: the installed parts make {size} bytes with SHA-256 "
-                           f"{digest.hexdigest()}, expected {model.size} bytes with {model.sha256}; "
+                           f"{sha256}, expected {model.size} bytes with {model.sha256}; "
                            f"reinstall {model.pip}")
     for path in files:
         shutil.copyfile(path, partial / path.name)
