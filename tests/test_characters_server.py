@@ -220,6 +220,9 @@ def test_the_widget_in_character_mode(served: Served) -> None:
             expect(widget.locator("#fd-title")).to_have_text("Seraphina")
             avatar = widget.locator("header .avatar")
             expect(avatar).to_be_visible()
+            # the image is visible before it has loaded: wait for it to be decoded (CI once read 0)
+            page.wait_for_function("() => document.querySelector('[data-frontdesk-widget]').shadowRoot"
+                                   ".querySelector('header .avatar').complete")
             assert page.evaluate("() => document.querySelector('[data-frontdesk-widget]').shadowRoot"
                                  ".querySelector('header .avatar').naturalWidth") == 400
             expect(widget.locator(".msg.assistant.hello .body")).to_contain_text("Seraphina")  # the greeting
