@@ -664,3 +664,30 @@ def test_item9_the_answer_shown_so_far_is_on_disk_until_the_turn_is_stored(built
         on_disk.close()
     finally:
         app.close()
+
+
+def _start_a_worker_for_a_server_that_is_gone(home: str, parent: int) -> None:
+    import time
+
+    from frontdesk.answer import planning
+    from frontdesk.config import Settings
+
+    planning._start_worker(Settings.from_env({"FRONTDESK_HOME": home}), parent)
+    time.sleep(30)
+
+
+def test_item9_a_worker_whose_server_ended_before_it_started_still_exits(tmp_path: Path) -> None:
+    """The worker watched os.getppid() taken at its own start: a server gone by then made that 1, and
+    the orphan waited forever (seen after CI runs). It now watches the pid the server gives it."""
+    import multiprocessing
+    import os
+
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=_start_a_worker_for_a_server_that_is_gone,
+                            args=(str(tmp_path / "home"), os.getpid() + 10_000_000))
+    child.start()
+    child.join(timeout=20)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0

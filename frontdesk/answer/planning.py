@@ -39,7 +39,7 @@ NICENESS = 5
 _responder: Responder | None = None  # the worker's own, without a language model
 
 
-def _start_worker(settings: Settings) -> None:
+def _start_worker(settings: Settings, parent: int) -> None:
     global _responder
     from ..search.engine import SearchEngine
     from ..store import open_store
@@ -49,7 +49,7 @@ def _start_worker(settings: Settings) -> None:
         os.nice(NICENESS)
     except OSError:  # not permitted here: run at the same priority
         pass
-    _exit_with_parent(os.getppid())
+    _exit_with_parent(parent)  # the server's pid, given by it: it may be gone before this runs
     store = open_store(settings.resolved_database_url)
     _responder = Responder(store, SearchEngine.for_settings(store, settings), settings, None)
 
@@ -88,7 +88,7 @@ class ProcessPlanner:
         with self._lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=_start_worker, initargs=(self.settings,))
+                                                 initializer=_start_worker, initargs=(self.settings, os.getpid()))
             return self._pool
 
     def warm_up(self, agent: Agent | None) -> None:
