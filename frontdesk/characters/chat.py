@@ -9,7 +9,10 @@ What holds for every character, whatever its card says (docs/characters.md):
   :data:`LEAK_WORDS` consecutive words of the system prompt, the definition or the platform's
   rules stops the reply, which ends with a refusal in its place.
 * **Safety and rating** are in the platform rules that close the system prompt
-  (:mod:`.prompt`); the definition cannot remove them.
+  (:mod:`.prompt`); the definition cannot remove them. Before any of that, every message goes
+  through the agents' hazard screen (:func:`frontdesk.safety.screen.screen_character`):
+  self-harm gets the caring answer with help resources, other hazards a refusal, and no model
+  is asked.
 * **Grounded characters** (``characters edit NAME --knowledge AGENT``): a message the agent's
   knowledge can answer (its answerability gate, the same as the agent's) goes through the
   agent's own answer pipeline (:meth:`frontdesk.answer.Responder.stream`: the same evidence and
@@ -33,6 +36,7 @@ from ..domain import utcnow
 from ..errors import InvalidInput
 from ..llm import ChatModel
 from ..safety.disclosure import asks_if_ai, claims_human
+from ..safety.screen import screen_character
 from ..search.text import STOPWORDS, tokens
 from .card import fill
 from .domain import Character
@@ -107,7 +111,9 @@ class LeakGuard:
 @dataclass
 class Reply:
     text: str
-    mode: str  # "character", "knowledge" (the agent's answer pipeline), "refused" (a leak was stopped)
+    #: "character", "knowledge" (the agent's answer pipeline), "refused" (a leak was stopped),
+    #: "self_harm" or "hazard" (the hazard screen answered; no model was asked)
+    mode: str
     language: str
     disclosed: bool = False
     grounded: bool | None = None  # knowledge turns: the agent's verdict
@@ -198,6 +204,16 @@ class CharacterChat:
             pieces.append(sentence)
             yield "delta", sentence if len(pieces) == 1 else " " + sentence
 
+        screened = screen_character(text, language)  # the agent's hazard screen, before any model
+        if screened is not None:
+            assert screened.hazard is not None
+            reply.mode = screened.kind
+            reply.problems = [f"hazard {screened.hazard.category}"]
+            yield from emit(screened.text)
+            reply.text = " ".join(pieces)
+            reply.timings = {"first_text_s": round(time.perf_counter() - started, 4),
+                             "total_s": round(time.perf_counter() - started, 4)}
+            return reply
         asks_ai = asks_if_ai(text)  # one detector for agents and characters
         if asks_ai:
             reply.disclosed = True

@@ -10,6 +10,8 @@ message must not go to retrieval and the model:
   and the conversation is flagged for a person;
 * any other hazard (S1-S14, :mod:`.hazards`) gets a polite refusal and what the agent is for.
 
+:func:`screen_character` is the same screen for messages to an AI character.
+
 :func:`events` turns it into the responder's stream (``delta``, then ``done`` with an Answer),
 stored in the conversation like any answer.
 """
@@ -43,19 +45,25 @@ def message_language(text: str, default: str | None = None) -> str:
     return language if language in ("en", "de") else fallback
 
 
-def self_harm_answer(language: str) -> str:
+def self_harm_answer(language: str, team: bool = True) -> str:
+    """The caring answer with help resources; ``team``: offer that a person of the business gets in
+    touch (an agent's conversation is flagged for one; an AI character has nobody to offer)."""
     if language == "de":
+        closing = ("Ich bin ein KI-Assistent; wenn Sie möchten, bitte ich eine Mitarbeiterin oder einen Mitarbeiter, "
+                   "sich bei Ihnen zu melden." if team else
+                   "Ich bin eine KI und kein Mensch: Bitte sprechen Sie mit jemandem, der jetzt für Sie da sein kann.")
         return ("Es tut mir sehr leid, dass es Ihnen gerade so schwer geht. Sie müssen das nicht allein durchstehen: "
                 "Die TelefonSeelsorge ist rund um die Uhr kostenlos und anonym für Sie da, unter 0800 111 0 111 oder "
                 "0800 111 0 222 und im Chat auf online.telefonseelsorge.de. In Österreich erreichen Sie die "
                 "Telefonseelsorge unter 142, in der Schweiz Die Dargebotene Hand unter 143. Wenn Sie in akuter Gefahr "
-                "sind, rufen Sie bitte sofort den Notruf 112. Ich bin ein KI-Assistent; wenn Sie möchten, bitte ich "
-                "eine Mitarbeiterin oder einen Mitarbeiter, sich bei Ihnen zu melden.")
+                "sind, rufen Sie bitte sofort den Notruf 112. " + closing)
+    closing = ("I'm an AI assistant; if you like, I can ask a member of our team to get in touch with you." if team else
+               "I'm an AI, not a person: please talk to someone who can be there for you right now.")
     return ("I'm really sorry you're going through this. You don't have to face it alone: please reach out to someone "
             "right now. If you are in immediate danger, call your local emergency number (112 in Europe, 911 in the US). "
             "Free, confidential crisis lines are open day and night: 988 in the US (call or text), Samaritans on 116 123 "
             "in the UK and Ireland, TelefonSeelsorge on 0800 111 0 111 in Germany, and findahelpline.com lists one for "
-            "every country. I'm an AI assistant; if you like, I can ask a member of our team to get in touch with you.")
+            "every country. " + closing)
 
 
 def refusal(language: str, name: str) -> str:
@@ -78,6 +86,19 @@ def screen(message: str, name: str, language: str | None = None) -> Screened | N
     if hazard is not None:
         return Screened("hazard", language, refusal(language, name), False, hazard)
     return Screened("disclosure", language, disclosure_answer(language), False)
+
+
+def screen_character(message: str, language: str) -> Screened | None:
+    """The same hazard screen for a message to an AI character (its card cannot change it): self-harm
+    gets the caring answer with help resources, any other hazard a plain refusal. A character's own
+    AI disclosure answers "are you a bot?" (:mod:`frontdesk.characters.chat`), so that is not here."""
+    hazard = classify(message)
+    if hazard is None:
+        return None
+    if hazard.category == "S11":
+        return Screened("self_harm", language, self_harm_answer(language, team=False), False, hazard)
+    text = "Dabei kann ich leider nicht helfen." if language == "de" else "I'm sorry, I can't help with that."
+    return Screened("hazard", language, text, False, hazard)
 
 
 def answer_problems(sentence: str, evidence: str, items: list[Any]) -> list[str]:
