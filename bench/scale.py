@@ -14,7 +14,11 @@ recorded once and has its reply sent; successful Graph posts equal sent outbox r
 twice). One PostgreSQL schema, dropped afterwards; the sample business is ingested once and each
 run connects a fresh channel (removing the last one removes its events and outbox).
 
-    nice -n 10 python bench/scale.py [--processes 1 2 4] [--deliveries 400] [--unique 300]
+Then ``--streams`` (200) streamed chats at once through /v1/chat/completions, spread round-robin over
+1, 2 and 4 processes (bench/serve_load.py's measure: the delay frontdesk adds to each chunk beyond
+the upstream's own timing, streams dropped, time to the first chunk).
+
+    nice -n 10 python bench/scale.py [--processes 1 2 4] [--deliveries 400] [--unique 300] [--streams 200]
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from channels_burst import PHONE_ID, QUESTIONS, SECRET, TOKEN, VERIFY, burst, delivery  # noqa: E402
 from common import ROOT, SAMPLE, save_report  # noqa: E402
-from serve_load import free_port, wait_for  # noqa: E402
+from serve_load import free_port, streams, wait_for  # noqa: E402
 
 from frontdesk.store import open_store  # noqa: E402
 from frontdesk.testing.graph import FakeGraph  # noqa: E402
@@ -123,6 +127,34 @@ def run(n: int, env: dict[str, str], tmp: Path, graph: FakeGraph, args: argparse
         store.close()
 
 
+def streams_run(n: int, env: dict[str, str], tmp: Path, key: str, upstream: str, args: argparse.Namespace) -> dict:
+    """``args.streams`` concurrent streamed chats spread over ``n`` processes: the delay frontdesk adds."""
+    env = {**env, "FRONTDESK_LLM_BASE_URL": upstream + "/v1", "FRONTDESK_CHANNEL_WORKERS": "0",
+           "FRONTDESK_MAX_STREAMS": str(max(256, args.streams))}
+    processes, urls = [], []
+    for i in range(n):
+        port = free_port()
+        processes.append(subprocess.Popen([FRONTDESK, "--home", str(tmp / f"streams{n}-host{i}"), "serve", "--port",
+                                           str(port), "--no-warm-up"], env=env, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    try:
+        for url in urls:
+            wait_for(url + "/readyz")
+        asyncio.run(streams(urls, key, upstream, 10 * n, 0.0))  # warm up every process's answer path
+        result = {"processes": n, **asyncio.run(streams(urls, key, upstream, args.streams, 0.0))}
+        print("  " + json.dumps(result), flush=True)
+        return result
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 async def burst_round_robin(urls: list[str], bodies: list[bytes], concurrency: int) -> dict:
     """Deliveries spread over the processes as a balancer would (each process gets its share)."""
     shares = [bodies[i::len(urls)] for i in range(len(urls))]
@@ -143,6 +175,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="channel workers per process")
     parser.add_argument("--rate", type=float, default=400.0, help="upstream words per second")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for the answers of one run")
+    parser.add_argument("--streams", type=int, default=200, help="concurrent streamed chats over N processes (0: skip)")
+    parser.add_argument("--stream-rate", type=float, default=25.0, help="upstream words per second per stream")
+    parser.add_argument("--skip-deliveries", action="store_true", help="only the streams part")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     import psycopg
@@ -156,7 +191,10 @@ def main() -> None:
     up_port = free_port()
     upstream = subprocess.Popen([sys.executable, "-m", "frontdesk.testing.echo", "--port", str(up_port),
                                  "--rate", str(args.rate)])
-    results = []
+    stream_port = free_port()
+    stream_upstream = subprocess.Popen([sys.executable, "-m", "frontdesk.testing.echo", "--port", str(stream_port),
+                                        "--rate", str(args.stream_rate)])
+    results, stream_results = [], []
     try:
         with ServerThread(graph.app) as graph_server:
             env = {**os.environ, "FRONTDESK_DATABASE_URL": f"{SERVER}?options={quote(f'-csearch_path={schema}')}",
@@ -172,19 +210,29 @@ def main() -> None:
             wait_for(f"http://127.0.0.1:{up_port}/v1/models")
             print(f"{args.deliveries} deliveries ({args.unique} distinct from {args.customers} customers) per run, "
                   f"{args.concurrency} at a time, {args.workers} channel workers per process", flush=True)
-            for n in args.processes:
+            for n in [] if args.skip_deliveries else args.processes:
                 results.append(run(n, env, tmp, graph, args, kill=False))
                 if n > 1:
                     results.append(run(n, env, tmp, graph, args, kill=True))
+            if args.streams:
+                key = subprocess.run([*admin, "keys", "create"], env=env, check=True, capture_output=True,
+                                     text=True).stdout.strip()
+                stream_url = f"http://127.0.0.1:{stream_port}"
+                wait_for(stream_url + "/v1/models")
+                print(f"{args.streams} concurrent streams at {args.stream_rate:g} words/s, spread over the processes:",
+                      flush=True)
+                for n in args.processes:
+                    stream_results.append(streams_run(n, env, tmp, key, stream_url, args))
     finally:
-        upstream.terminate()
-        upstream.wait(timeout=30)
+        for process in (upstream, stream_upstream):
+            process.terminate()
+            process.wait(timeout=30)
         with psycopg.connect(SERVER, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
-    save_report("scale", {"runs": results})
+    save_report("scale", {"runs": results, "streams": stream_results})
 
 
 if __name__ == "__main__":

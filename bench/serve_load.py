@@ -127,7 +127,9 @@ async def _hammer(client: httpx.AsyncClient, path: str, total: int, concurrency:
     return latencies, errors
 
 
-async def streams(base: str, key: str, upstream: str, count: int, ramp: float) -> dict:
+async def streams(base: str | list[str], key: str, upstream: str, count: int, ramp: float) -> dict:
+    """``count`` chats at once; with several base URLs (server processes) spread round-robin over them."""
+    bases = [base] if isinstance(base, str) else base
     received: dict[str, list[tuple[float, int]]] = {}  # tag -> (time, cumulative words) per chunk
     outcomes: dict[str, str] = {}
     modes: dict[str, str] = {}
@@ -179,9 +181,13 @@ async def streams(base: str, key: str, upstream: str, count: int, ramp: float) -
             open_now -= 1
 
     started = time.monotonic()
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=120,
-                                 limits=httpx.Limits(max_connections=count + 10)) as client:
-        await asyncio.gather(*(chat(client, n) for n in range(count)))
+    clients = [httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120,
+                                 limits=httpx.Limits(max_connections=count + 10)) for url in bases]
+    try:
+        await asyncio.gather(*(chat(clients[n % len(clients)], n) for n in range(count)))
+    finally:
+        for client in clients:
+            await client.aclose()
     elapsed = time.monotonic() - started
     sent = httpx.get(upstream + "/sent").json()["sent"]
     lags: list[float] = []
