@@ -162,18 +162,64 @@ def test_an_unsure_transcript_is_restated_and_an_undecodable_note_asks_to_type(m
 
 
 @pytest.mark.slow
-def test_a_messenger_audio_attachment_is_answered_in_text(meta: Meta) -> None:
+@pytest.mark.parametrize("platform", ["messenger", "instagram"])
+def test_a_messenger_or_instagram_audio_attachment_is_answered_in_text_and_audio_once(meta: Meta,
+                                                                                       platform: str) -> None:
+    account = m.PAGE_ID if platform == "messenger" else m.IG_ID
+    if platform == "instagram":
+        meta.app.channels.connect(AGENT, "instagram", m.IG_ID)
     meta.app.store.update_agent(AGENT, voice_replies="spoken")
-    psid = "6254089081311000"
-    note = tone(3.0, fmt="aac")  # Messenger's audio attachments are MP4/AAC
+    sender = "6254089081311000" if platform == "messenger" else "1789123456789012"
+    note = tone(3.0, fmt="aac")  # Messenger's and Instagram's audio attachments are MP4/AAC
     meta.graph.media["media-ms-audio"] = (note, "audio/aac")
     meta.app.voice.transcriber.script(note, "When are you open on Saturday?", "en")  # type: ignore[attr-defined]
-    meta.deliver(m.messaging_delivery("messenger", m.PAGE_ID, [
-        m.ms_item(psid, m.PAGE_ID, message={"mid": "m_audio", "attachments": [
+    # the upload fails more often than the Graph client retries: the event is retried, and the text
+    # that did go out is not sent again
+    meta.graph.fail(6, 503, endpoint="message_attachments")
+    delivery = m.messaging_delivery(platform, account, [
+        m.ms_item(sender, account, message={"mid": f"m_audio_{platform}", "attachments": [
+            {"type": "audio", "payload": {"url": meta.graph_url + "/media-files/media-ms-audio"}}]})])
+    threads = [threading.Thread(target=meta.deliver, args=(delivery,)) for _ in range(3)]  # Meta's retries, at once
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    meta.settle()
+
+    replies = meta.replies_to(sender)
+    texts = [text_of(b) for b in replies if "attachment" not in b["message"]]
+    audio = [b for b in replies if "attachment" in b["message"]]
+    assert len(texts) == 1 and "9:00" in texts[0]
+    assert len(audio) == 1 and replies[-1] is audio[0]  # the voice follows the text, once
+    sent = audio[0]
+    assert sent["messaging_type"] == "RESPONSE" and sent["recipient"] == {"id": sender}
+    assert sent["message"]["attachment"]["type"] == "audio"
+    attachment_id = sent["message"]["attachment"]["payload"]["attachment_id"]
+    data, mime, uploaded_for, kind = meta.graph.attachments[attachment_id]
+    assert (mime, uploaded_for, kind) == ("audio/mp4", platform, "audio")
+    assert data[4:8] == b"ftyp" and voice_audio.decode(data).size > 0  # an MP4 file that plays
+    uploads = [c for c in meta.graph.calls if c.path.endswith("/message_attachments")]
+    assert uploads[-1].path == ("/v24.0/me/message_attachments" if platform == "instagram"
+                                else f"/v24.0/{m.PAGE_ID}/message_attachments")
+    assert [c.status for c in uploads] == [503] * 6 + [200]
+    assert all(c.token == m.TOKEN for c in uploads)
+    assert sum(1 for c in meta.graph.calls if c.path == f"/v24.0/{account}/messages" and c.status == 200
+               and "attachment" in ((c.body or {}).get("message") or {})) == 1
+    spoken_text = meta.app.voice.synthesizer.calls[-1]  # type: ignore[attr-defined]
+    assert spoken_text[1] == "en" and "nine" in spoken_text[0]
+
+    # a typed question is answered in text only ("spoken"); "off" sends no voice at all
+    meta.deliver(m.messaging_delivery(platform, account, [m.ms_text(f"m_typed_{platform}", "Do you ship to Austria?",
+                                                                   sender, account)]))
+    meta.settle()
+    assert len([b for b in meta.replies_to(sender) if "attachment" in b["message"]]) == 1
+    meta.app.store.update_agent(AGENT, voice_replies="off")
+    meta.deliver(m.messaging_delivery(platform, account, [
+        m.ms_item(sender, account, message={"mid": f"m_audio2_{platform}", "attachments": [
             {"type": "audio", "payload": {"url": meta.graph_url + "/media-files/media-ms-audio"}}]})]))
     meta.settle()
-    replies = meta.replies_to(psid)
-    assert len(replies) == 1 and "9:00" in text_of(replies[0])  # audio out is WhatsApp's only (docs/voice.md)
+    assert len([b for b in meta.replies_to(sender) if "attachment" in b["message"]]) == 1
+    assert len(meta.replies_to(sender)) == 4
 
 
 @pytest.mark.slow

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..answer import Answer, phrases
 from ..domain import Agent, Channel, ChannelEvent, Conversation, product_fields, utcnow
 from ..store import Store
-from . import outbound as out
 from .media import MediaKeeper
 from .outbox import Outbox
 from .platforms import HUMAN, PRODUCT, Body, price_line, rules_for
@@ -35,7 +34,7 @@ class Voice(Protocol):
 
     def seconds(self, data: bytes) -> float: ...
     def hear(self, data: bytes, fallback_language: str) -> Heard: ...
-    def speak(self, text: str, language: str) -> Path | None: ...
+    def speak(self, text: str, language: str, fmt: str = "opus") -> Path | None: ...
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,10 @@ class EventProcessor:
         replies, later = self._reply(channel, conversation, event)
         self.outbox.queue(channel, conversation, f"reply:{event.id}", replies, send_now=True)
         if later is not None and self.voice is not None:
-            spoken = self.voice.speak(later.text, later.language)
+            spoken = self.voice.speak(later.text, later.language, rules.audio_format)
             if spoken is not None:  # a voice that failed costs the spoken copy only (logged)
                 self.outbox.queue(channel, conversation, f"reply:{event.id}:voice",
-                                  [out.wa_audio_upload(later.to, str(spoken))], send_now=True)
+                                  rules.audio(later.to, str(spoken)), send_now=True)
         return "done", conversation.id
 
     def _conversation(self, channel: Channel, sender: str) -> Conversation:
@@ -190,7 +189,7 @@ class EventProcessor:
                      spoke: bool) -> SpeakLater | None:
         from ..voice.turn import wants_speech
 
-        if self.voice is None or channel.platform != "whatsapp" or not wants_speech(agent, spoke):
+        if self.voice is None or not wants_speech(agent, spoke):
             return None
         return SpeakLater(agent, to, " ".join(p for p in (prefix, answer.answer.strip()) if p), answer.language)
 

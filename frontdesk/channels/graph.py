@@ -8,6 +8,7 @@ message ever carries it.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -61,6 +62,28 @@ class GraphClient:
         if not media_id:
             raise GraphError(f"media upload to {account_id}: the Graph API gave no media id")
         return str(media_id)
+
+    def upload_attachment(self, account_id: str, data: bytes, mime_type: str, filename: str, token: str, *,
+                          kind: str = "audio", platform: str = "messenger") -> str:
+        """Upload a file for a Messenger or Instagram message with the Attachment Upload API; its attachment id.
+
+        Multipart, as Meta documents it: ``message`` (the attachment's type, reusable so a retried send
+        can use it) and ``filedata``. Messenger uploads to the page (``/{page-id}/message_attachments``);
+        Instagram to the page of the token (``/me/message_attachments``) with ``platform=instagram``.
+        """
+        fields = {"message": json.dumps({"attachment": {"type": kind, "payload": {"is_reusable": True}}})}
+        owner = account_id
+        if platform == "instagram":
+            fields["platform"], owner = "instagram", "me"
+        response = self._request("POST", f"{self.base_url}/{owner}/message_attachments", token,
+                                 data=fields, files={"filedata": (filename, data, mime_type)})
+        try:
+            attachment_id = response.json().get("attachment_id")
+        except (ValueError, AttributeError):
+            attachment_id = None
+        if not attachment_id:
+            raise GraphError(f"attachment upload for {account_id}: the Graph API gave no attachment id")
+        return str(attachment_id)
 
     def media(self, media_id: str, token: str) -> tuple[bytes, str]:
         """A WhatsApp media object: its URL from ``GET /{media-id}``, then the bytes (same token)."""

@@ -55,7 +55,7 @@ def wa_text(to: str, body: str) -> dict[str, Any]:
 def wa_audio_upload(to: str, path: str, mime_type: str = "audio/ogg") -> dict[str, Any]:
     """An audio message whose file is uploaded (``POST /{phone-number-id}/media``) when it is sent:
     the outbox replaces ``_upload`` with the media id. OGG/Opus plays as a voice message."""
-    return {**_whatsapp(to, "audio", {}), "_upload": {"path": path, "mime_type": mime_type}}
+    return {**_whatsapp(to, "audio", {}), "_upload": {"path": path, "mime_type": mime_type, "platform": "whatsapp"}}
 
 
 def wa_buttons(to: str, body: str, buttons: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -135,6 +135,17 @@ def ms_cards(recipient: str, cards: Sequence[dict[str, str]], button: str, tag: 
         elements.append(element)
     attachment = {"type": "template", "payload": {"template_type": "generic", "elements": elements}}
     return _messenger(recipient, {"message": {"attachment": attachment}}, tag)
+
+
+def ms_audio_upload(recipient: str, path: str, mime_type: str = "audio/mp4", platform: str = "messenger",
+                    tag: str | None = None) -> dict[str, Any]:
+    """An audio attachment whose file is uploaded through the Attachment Upload API when it is sent
+    (``POST /{page-id}/message_attachments``, or ``/me/message_attachments`` with ``platform=instagram``):
+    the outbox then sends it by ``payload.attachment_id``. MP4/AAC plays on Messenger and Instagram
+    (Instagram takes AAC, M4A, WAV and MP4 audio only, at most 25 MB)."""
+    attachment = {"type": "audio", "payload": {}}
+    return {**_messenger(recipient, {"message": {"attachment": attachment}}, tag),
+            "_upload": {"path": path, "mime_type": mime_type, "platform": platform}}
 
 
 def ms_action(recipient: str, action: str) -> dict[str, Any]:

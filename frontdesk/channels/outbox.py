@@ -80,10 +80,10 @@ class Outbox:
             or response.get("message_id")
         self.store.finish_send(send.id, "sent", platform_message_id=str(platform_id) if platform_id else None)
 
-
     def _uploaded(self, account_id: str, body: dict[str, Any], token: str) -> dict[str, Any]:
-        """A body with ``_upload`` (a kept file for a WhatsApp media message) once the file is uploaded:
-        uploaded at each attempt (a media id lasts 30 days, the queued message once)."""
+        """A body with ``_upload`` (a kept file for a media message) once the file is uploaded, at each
+        attempt (a WhatsApp media id lasts 30 days, a Messenger attachment id 90, the queued message once):
+        WhatsApp sends it by media id, Messenger and Instagram by ``payload.attachment_id``."""
         upload = body.get("_upload")
         if not upload:
             return body
@@ -92,9 +92,17 @@ class Outbox:
             data = path.read_bytes()
         except OSError as exc:
             raise UserError(f"the file to send is gone: {path.name} ({exc.strerror})") from None
-        media_id = self.link.graph.upload(account_id, data, str(upload["mime_type"]), path.name, token)
-        kind = str(body["type"])
-        return {**{k: v for k, v in body.items() if k != "_upload"}, kind: {**body.get(kind, {}), "id": media_id}}
+        rest = {k: v for k, v in body.items() if k != "_upload"}
+        platform = str(upload.get("platform") or "whatsapp")
+        if platform == "whatsapp":
+            media_id = self.link.graph.upload(account_id, data, str(upload["mime_type"]), path.name, token)
+            kind = str(body["type"])
+            return {**rest, kind: {**body.get(kind, {}), "id": media_id}}
+        attachment = dict(rest["message"]["attachment"])
+        attachment_id = self.link.graph.upload_attachment(account_id, data, str(upload["mime_type"]), path.name,
+                                                          token, kind=str(attachment["type"]), platform=platform)
+        attachment["payload"] = {"attachment_id": attachment_id}
+        return {**rest, "message": {**rest["message"], "attachment": attachment}}
 
 
 def _kind(body: dict[str, Any], endpoint: str) -> str:
@@ -110,5 +118,5 @@ def _kind(body: dict[str, Any], endpoint: str) -> str:
         return str(body["type"])
     attachment = body.get("message", {}).get("attachment")
     if attachment:
-        return "cards"
+        return "cards" if attachment.get("type") == "template" else str(attachment.get("type"))
     return "quick_replies" if body.get("message", {}).get("quick_replies") else "text"

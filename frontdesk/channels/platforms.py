@@ -27,6 +27,8 @@ PRODUCT = "frontdesk:product:"
 class PlatformRules(Protocol):
     #: Messenger's message tag that lets a person answer after the 24-hour window, if the platform has one.
     human_agent_tag: str | None
+    #: The format a spoken answer is sent in (a key of :data:`frontdesk.voice.audio.FORMATS`).
+    audio_format: str
 
     def check_account(self, catalog_id: str | None, handover_app_id: str | None) -> None:
         """Raise :class:`InvalidInput` for an account option the platform does not have."""
@@ -36,6 +38,9 @@ class PlatformRules(Protocol):
 
     def offer_person(self, to: str, text: str, language: str) -> list[Body]:
         """``text`` ending with a "talk to a person" button."""
+
+    def audio(self, to: str, path: str) -> list[Body]:
+        """A spoken answer (the file at ``path``, in :attr:`audio_format`), uploaded when it is sent."""
 
     def seen(self, event: ChannelEvent) -> list[Body]:
         """Mark the customer's message read and show that a reply is coming."""
@@ -56,6 +61,7 @@ class PlatformRules(Protocol):
 
 class WhatsApp:
     human_agent_tag: str | None = None
+    audio_format = "opus"  # OGG/Opus: WhatsApp plays it as a voice message
 
     def check_account(self, catalog_id: str | None, handover_app_id: str | None) -> None:
         if handover_app_id:
@@ -69,6 +75,9 @@ class WhatsApp:
         if len(text) <= out.WHATSAPP_INTERACTIVE_BODY:
             return [out.wa_buttons(to, text, [button])]
         return [*self.text(to, text)[:-1], out.wa_buttons(to, out.split_text(text, 1000)[-1], [button])]
+
+    def audio(self, to: str, path: str) -> list[Body]:
+        return [out.wa_audio_upload(to, path, "audio/ogg")]
 
     def seen(self, event: ChannelEvent) -> list[Body]:
         return [out.wa_read(event.event_key)]
@@ -103,6 +112,10 @@ class Messenger:
     """Messenger and Instagram messaging: the Messenger Platform's send API."""
 
     human_agent_tag: str | None = "HUMAN_AGENT"
+    audio_format = "m4a"  # MP4/AAC: Messenger plays it, and it is one of the four Instagram takes
+
+    def __init__(self, platform: str = "messenger") -> None:
+        self.platform = platform
 
     def check_account(self, catalog_id: str | None, handover_app_id: str | None) -> None:
         if catalog_id:
@@ -115,6 +128,9 @@ class Messenger:
         button = (HUMAN, phrases.talk_to_person(language))
         pieces = out.split_text(text, out.MESSENGER_TEXT)
         return [*[out.ms_text(to, p) for p in pieces[:-1]], out.ms_text(to, pieces[-1], [button])]
+
+    def audio(self, to: str, path: str) -> list[Body]:
+        return [out.ms_audio_upload(to, path, "audio/mp4", self.platform)]
 
     def seen(self, event: ChannelEvent) -> list[Body]:
         return [out.ms_action(str(event.sender), "mark_seen"), out.ms_action(str(event.sender), "typing_on")]
@@ -139,7 +155,8 @@ class Messenger:
         raise InvalidInput("templates are a WhatsApp feature; Messenger uses message tags")
 
 
-_RULES: dict[str, PlatformRules] = {"whatsapp": WhatsApp(), "messenger": Messenger(), "instagram": Messenger()}
+_RULES: dict[str, PlatformRules] = {"whatsapp": WhatsApp(), "messenger": Messenger("messenger"),
+                                 "instagram": Messenger("instagram")}
 
 
 def rules_for(platform: str) -> PlatformRules:

@@ -9,8 +9,11 @@ without a Meta account: ``python -m frontdesk.testing.graph --port 8100``, then
 - ``POST /{version}/{account}/pass_thread_control`` (take, release) answers ``{"success": true}``;
 - ``GET /{version}/{media-id}`` gives a download URL on this server; that URL serves the bytes;
 - ``POST /{version}/{account}/media`` (multipart) takes an upload and answers its media id;
+- ``POST /{version}/{page-or-me}/message_attachments`` (multipart ``message`` + ``filedata``, and
+  ``platform=instagram`` for Instagram) takes an upload as Messenger's Attachment Upload API does and
+  answers its ``attachment_id``; a Messenger send naming an attachment id it does not hold is a 400;
 - every call needs ``Authorization: Bearer ...`` (401 in Graph's error shape otherwise);
-- :meth:`FakeGraph.fail` makes the next calls answer 429 or 5xx, to exercise retries.
+- :meth:`FakeGraph.fail` makes the next calls (of one endpoint, if named) answer 429 or 5xx, to exercise retries.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
+import json
 import random
 import threading
 import time
@@ -47,7 +51,9 @@ class FakeGraph:
         self.media = dict(media or {})
         #: Files frontdesk uploaded (``POST /{account}/media``): media id -> (bytes, MIME type).
         self.uploads: dict[str, tuple[bytes, str]] = {}
-        self._failures: list[tuple[int, float | None]] = []
+        #: Messenger/Instagram attachments uploaded: attachment id -> (bytes, MIME type, platform, type).
+        self.attachments: dict[str, tuple[bytes, str, str, str]] = {}
+        self._failures: list[tuple[int, float | None, str | None]] = []
         self._random_failures = 0.0
         self._random = random.Random(0)
         self._ids = itertools.count(1)
@@ -57,10 +63,12 @@ class FakeGraph:
 
     # -- what tests use ---------------------------------------------------------------------
 
-    def fail(self, times: int, status: int = 500, retry_after: float | None = None) -> None:
-        """The next ``times`` API calls answer ``status`` (429 and 5xx are what frontdesk retries)."""
+    def fail(self, times: int, status: int = 500, retry_after: float | None = None,
+             endpoint: str | None = None) -> None:
+        """The next ``times`` API calls (to ``endpoint``, the last path segment, if given: ``messages``,
+        ``media``, ``message_attachments``) answer ``status`` (429 and 5xx are what frontdesk retries)."""
         with self._lock:
-            self._failures.extend([(status, retry_after)] * times)
+            self._failures.extend([(status, retry_after, endpoint)] * times)
 
     def fail_randomly(self, share: float, seed: int = 0) -> None:
         """From now on, answer this share of API calls with 500 or 429 (half each), at random."""
@@ -85,6 +93,8 @@ class FakeGraph:
         body = None
         if request.method == "POST" and request.url.path.endswith("/media"):
             return await self._upload(request)
+        if request.method == "POST" and request.url.path.endswith("/message_attachments"):
+            return await self._attachment_upload(request)
         if request.method == "POST":
             try:
                 body = await request.json()
@@ -94,18 +104,9 @@ class FakeGraph:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
         if not token:
             return self._record(request, body, _error(401, "An access token is required to request this resource.", 104))
-        with self._lock:
-            failure = self._failures.pop(0) if self._failures else None
-            if failure is None and self._random_failures and self._random.random() < self._random_failures:
-                failure = (self._random.choice((429, 500)), 0.05)
-        if failure is not None:
-            status, retry_after = failure
-            response = _error(status, "(#4) Application request limit reached" if status == 429
-                              else "An unexpected error has occurred. Please retry your request later.",
-                              4 if status == 429 else 2)
-            if retry_after is not None:
-                response.headers["Retry-After"] = str(retry_after)
-            return self._record(request, body, response)
+        failed = self._failure(request)
+        if failed is not None:
+            return self._record(request, body, failed)
         path = request.path_params["path"]
         segments = path.strip("/").split("/")
         if request.method == "GET" and segments:
@@ -135,10 +136,33 @@ class FakeGraph:
         recipient = (body.get("recipient") or {}).get("id")
         if not recipient:
             return self._record(request, body, _error(400, "(#100) param recipient must be non-empty.", 100))
+        attachment = (body.get("message") or {}).get("attachment") or {}
+        attachment_id = (attachment.get("payload") or {}).get("attachment_id")
+        if attachment_id is not None and attachment_id not in self.attachments:
+            return self._record(request, body, _error(400, f"(#100) No matching attachment for id {attachment_id}", 100))
         if "sender_action" in body:
             return self._record(request, body, JSONResponse({"recipient_id": recipient}))
         return self._record(request, body, JSONResponse({"recipient_id": recipient,
                                                          "message_id": f"m_FAKE{next(self._ids):08d}"}))
+
+    def _failure(self, request: Request) -> Response | None:
+        """The error the next scheduled (or random) failure answers for this call, if any."""
+        endpoint = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        with self._lock:
+            failure = next((f for f in self._failures if f[2] in (None, endpoint)), None)
+            if failure is not None:
+                self._failures.remove(failure)
+            elif self._random_failures and self._random.random() < self._random_failures:
+                failure = (self._random.choice((429, 500)), 0.05, None)
+        if failure is None:
+            return None
+        status, retry_after, _ = failure
+        response = _error(status, "(#4) Application request limit reached" if status == 429
+                          else "An unexpected error has occurred. Please retry your request later.",
+                          4 if status == 429 else 2)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     async def _upload(self, request: Request) -> Response:
         """``POST /{phone-number-id}/media`` (multipart: messaging_product, type, file): the media id.
@@ -146,6 +170,9 @@ class FakeGraph:
         auth = request.headers.get("authorization", "")
         if not auth.startswith("Bearer "):
             return self._record(request, None, _error(401, "An access token is required to request this resource.", 104))
+        failed = self._failure(request)
+        if failed is not None:
+            return self._record(request, None, failed)
         try:
             async with request.form() as form:
                 upload = form.get("file")
@@ -166,6 +193,43 @@ class FakeGraph:
         return self._record(request, {**fields, "filename": filename, "size": len(data)},
                             JSONResponse({"id": media_id}))
 
+    async def _attachment_upload(self, request: Request) -> Response:
+        """Messenger's Attachment Upload API: ``message`` (JSON: the attachment's type and payload),
+        ``filedata`` (the file), ``platform=instagram`` for Instagram, which takes AAC, M4A, WAV and MP4
+        audio only. Answers ``{"attachment_id": ...}``; the bytes are kept in :attr:`attachments`."""
+        auth = request.headers.get("authorization", "")
+        if not auth.startswith("Bearer "):
+            return self._record(request, None, _error(401, "An access token is required to request this resource.", 104))
+        failed = self._failure(request)
+        if failed is not None:
+            return self._record(request, None, failed)
+        try:
+            async with request.form() as form:
+                message = json.loads(str(form.get("message") or "{}"))
+                upload = form.get("filedata")
+                platform = str(form.get("platform") or "messenger")
+                attachment = message.get("attachment") or {}
+                kind = attachment.get("type")
+                if kind not in ("image", "audio", "video", "file") or not isinstance(upload, UploadFile):
+                    return self._record(request, {"message": message}, _error(
+                        400, "(#100) message.attachment.type (image, audio, video, file) and filedata are required.",
+                        100))
+                data = await upload.read()
+                mime = str(upload.content_type or "application/octet-stream")
+                filename = upload.filename
+        except Exception:  # noqa: BLE001 - any unreadable form is Graph's error 100
+            return self._record(request, None, _error(400, "(#100) The parameter filedata is required.", 100))
+        fields = {"message": message, "platform": platform, "filename": filename, "mime_type": mime, "size": len(data)}
+        if kind == "audio" and not mime.startswith("audio/"):
+            return self._record(request, fields, _error(400, "(#100) An audio attachment needs an audio/* type.", 100))
+        if platform == "instagram" and kind == "audio" and mime.split(";")[0] not in INSTAGRAM_AUDIO:
+            return self._record(request, fields, _error(
+                400, "(#100) Instagram audio must be AAC, M4A, WAV or MP4.", 100))
+        attachment_id = f"{next(self._ids):016d}"
+        with self._lock:
+            self.attachments[attachment_id] = (data, mime, platform, str(kind))
+        return self._record(request, fields, JSONResponse({"attachment_id": attachment_id}))
+
     async def _download(self, request: Request) -> Response:
         media_id = request.path_params["media_id"]
         if media_id not in self.media:
@@ -179,6 +243,10 @@ class FakeGraph:
             self.calls.append(Call(request.method, request.url.path, auth.removeprefix("Bearer ") or None,
                                    body, response.status_code))
         return response
+
+
+#: The audio types Instagram messaging takes (its docs: AAC, M4A, WAV, MP4).
+INSTAGRAM_AUDIO = {"audio/aac", "audio/mp4", "audio/m4a", "audio/x-m4a", "audio/wav", "audio/x-wav", "audio/wave"}
 
 
 def _error(status: int, message: str, code: int) -> JSONResponse:

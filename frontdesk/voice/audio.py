@@ -2,7 +2,8 @@
 
 :func:`decode` reads whatever a customer sends (WhatsApp's OGG/Opus, Messenger's MP4/AAC, a
 browser's WebM/Opus, MP3, WAV) into 16 kHz mono samples; :func:`encode` writes speech as OGG/Opus
-(what WhatsApp plays as a voice message), MP3, AAC, FLAC, WAV or raw PCM (OpenAI's formats).
+(what WhatsApp plays as a voice message), MP3, AAC, FLAC, WAV or raw PCM (OpenAI's formats), and
+M4A (MP4/AAC, for Messenger and Instagram).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ FORMATS: dict[str, tuple[str, str, str]] = {
     "opus": ("ogg", "libopus", "audio/ogg"),
     "mp3": ("mp3", "libmp3lame", "audio/mpeg"),
     "aac": ("adts", "aac", "audio/aac"),
+    "m4a": ("ipod", "aac", "audio/mp4"),  # not OpenAI's: what Messenger and Instagram replies are sent in
     "flac": ("flac", "flac", "audio/flac"),
     "wav": ("wav", "pcm_s16le", "audio/wav"),
     "pcm": ("s16le", "pcm_s16le", "audio/pcm"),

@@ -9,7 +9,6 @@ voice setting says so; a voice that fails costs the spoken copy, never the writt
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,16 +170,11 @@ class ChannelVoice:
 
         return hear(self.frontdesk, data, fallback_language=fallback_language, progress=progress)
 
-    def speak(self, text: str, language: str) -> Path | None:
-        """``text`` spoken as OGG/Opus and kept under ``<home>/media/outbound/``; None when no voice could."""
-        spoken = speak_reply(self.frontdesk, text, language, "opus")
+    def speak(self, text: str, language: str, fmt: str = "opus") -> Path | None:
+        """``text`` spoken in ``fmt`` (OGG/Opus for WhatsApp, M4A for Messenger and Instagram) and kept
+        under ``<home>/media/outbound/``; None when no voice could."""
+        spoken = speak_reply(self.frontdesk, text, language, fmt)
         if spoken is None:
             return None
-        folder = self.frontdesk.settings.home / "media" / "outbound"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{hashlib.sha256(spoken.data).hexdigest()}.ogg"
-        if not path.exists():
-            partial = path.with_suffix(".part")
-            partial.write_bytes(spoken.data)
-            partial.replace(path)
-        return path
+        extension = {"opus": ".ogg", "aac": ".aac", "pcm": ".pcm"}.get(fmt, f".{fmt}")
+        return keep_file(self.frontdesk.settings.home / "media" / "outbound", spoken.data, extension)[0]
