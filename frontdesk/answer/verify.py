@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from .dates import find_dates
+from .units import unit_mismatches
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+", re.I)
@@ -94,6 +95,7 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
         token = token.rstrip(".,:")
         if token and not (number_forms(token) & known_numbers):
             problems.append(f"number {token}")
+    problems.extend(unit_mismatches(scrubbed, known_text))  # "149 hours" where the sources say "149 €"
     lowered = _casefold(scrubbed)
     for word, synonyms in PROMISES.items():
         if re.search(rf"\b{word}", lowered):
