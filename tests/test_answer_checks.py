@@ -76,13 +76,13 @@ def test_plain_questions_go_to_the_fast_model_and_the_rest_to_the_default(sample
 
 def test_a_decline_by_the_fast_model_goes_to_the_default_model(sample: Frontdesk) -> None:
     agent = sample.agent(AGENT)
-    big = ScriptedModel("Yes, you can pay with PayPal.", name="big")
+    big = ScriptedModel("Yes, we accept PayPal.", name="big")
     fast = ScriptedModel("NO_ANSWER", name="fast")
     routed = responder(sample, big, fast)
     # the evidence alone would not do (it covers half the question): the default model is asked
     answer = routed.answer(agent, "Can I pay with PayPal?")
     assert answer.model == "big" and answer.mode == "model" and answer.grounded
-    assert answer.answer.startswith("Yes, you can pay with PayPal.")
+    assert answer.answer.startswith("Yes, we accept PayPal.")
     # strong evidence: the fast model's decline is answered from the evidence, without a second model
     calls = len(big.calls)
     answer = routed.answer(agent, "How long are gift vouchers valid?")

@@ -168,11 +168,14 @@ def test_a_german_question_over_an_english_page_gets_a_checked_german_answer(sho
 
     model = ScriptedModel("Der Versand ist kostenlos.",  # drops the threshold: fails the check
                           "Der Versand innerhalb Deutschlands kostet 4,90 EUR und ist ab einem Bestellwert "
-                          "von 40 EUR kostenlos.")
+                          "von 40 EUR kostenlos.",
+                          # the translation back into English, for its meaning check
+                          "Shipping within Germany costs 4.90 EUR and is free from an order value of 40 EUR.")
     responder = Responder(shop.store, shop.search_engine, shop.settings, model)
     answer = responder.answer(shop.agent("shop"), "Wie viel kostet der Versand innerhalb Deutschlands?")
     assert answer.problems and "Der Versand ist kostenlos." not in answer.answer
     assert "ab einem Bestellwert von 40 EUR" in answer.answer and "auf Englisch" not in answer.answer
+    assert len(model.calls) == 3
 
 
 def test_a_translation_that_drops_a_figure_is_not_used(shop) -> None:

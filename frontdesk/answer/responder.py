@@ -50,6 +50,7 @@ from .evidence import (
     passage_evidence,
     product_facts,
 )
+from .meaning import translation_problems, vacuous
 from .schedule import ASKS_OPEN, schedule_facts
 from .verify import (
     dropped_conditions,
@@ -229,7 +230,9 @@ class Responder:
                         text = value if not pieces else " " + value
                         pieces.append(value)
                         yield "delta", text
-                    elif kind == "declined":
+                    elif kind in ("declined", "vacuous"):
+                        if kind == "vacuous":
+                            problems.append("restates the question: " + " ".join(value))
                         mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
                     elif kind == "problems":
                         problems += value
@@ -246,7 +249,7 @@ class Responder:
             yield "delta", " " + addition
             pieces.append(addition)
         if mode == "evidence" and not pieces:
-            quoted = self._from_evidence(plan, documents, products)
+            quoted = self._from_evidence(plan, documents, products, timings)
             documents = documents[:1] if quoted else []  # cite what the answer quotes
             for sentence in quoted:
                 if first_piece is None:
@@ -511,7 +514,11 @@ class Responder:
 
     def _phrase(self, model: ChatModel, agent: Agent, plan: Plan, documents: list[Evidence],
                 products: list[Evidence]) -> Iterator[tuple[str, Any]]:
-        """Yield ("sentence", text) for each checked sentence; ("declined"|"problems", ...) to stop."""
+        """Yield ("sentence", text) for each checked sentence; ("declined"|"vacuous"|"problems", ...) to stop.
+
+        A sentence that adds nothing to the question (meaning.vacuous: "Familien können
+        finanzielle Unterstützung erhalten.") is held back until one that does follows; an
+        answer of nothing else is "vacuous", which the caller treats like ``NO_ANSWER``."""
         evidence_text = "\n".join([*(e.label() + ": " + e.text() for e in documents), *(e.text() for e in products)])
         computed = "\n".join(plan.facts)
         dates_ok = self._allowed_dates(plan, documents) if _WHEN.search(plan.question) else None
@@ -539,20 +546,28 @@ class Responder:
             if buffer.strip() and NO_ANSWER not in buffer:
                 yield buffer
 
+        held: list[str] = []  # checked sentences that only restate the question, until one adds something
         try:
             for sentence in sentences():
                 verdict = self._check(sentence, evidence_text + "\n" + computed, allow, plan.language, plan.today,
-                                      dates_ok, prices, documents, question=plan.question, bind=bind, said=said,
-                                      computed=computed)
+                                      dates_ok, prices, documents, question=plan.question, bind=bind,
+                                      said=said + held, computed=computed)
                 if verdict:
                     if not said:
                         yield "problems", verdict
                     return
-                if verdict is None or _repeats(sentence, said, plan.question):
+                if verdict is None or _repeats(sentence, said + held, plan.question):
                     continue
-                said.append(_clean(sentence))
-                yield "sentence", said[-1]
-            if not said:
+                if not said and vacuous(_clean(sentence), f"{plan.question} {plan.previous.question}"):
+                    held.append(_clean(sentence))
+                    continue
+                for text in [*held, _clean(sentence)]:
+                    said.append(text)
+                    yield "sentence", text
+                held = []
+            if held and not said:
+                yield "vacuous", held  # the answer adds nothing to the question: like NO_ANSWER
+            elif not said:
                 yield "declined", None
         finally:
             close = getattr(stream, "close", None)
@@ -589,7 +604,8 @@ class Responder:
 
     # -- answers without the model ------------------------------------------------------------
 
-    def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence]) -> list[str]:
+    def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence],
+                       timings: dict[str, float] | None = None) -> list[str]:
         """An answer made only of the evidence: the best passage's sentences, quoted in their own words.
 
         When a product is the better evidence, or the question shops by price, stock or option,
@@ -603,30 +619,48 @@ class Responder:
         language = evidence.item.language or plan.language
         if language == plan.language:
             return list(evidence.sentences)
-        translated = self._translate(evidence.sentences, plan.language)
+        translated = self._translate(evidence.sentences, plan.language, language, timings)
         if translated:
             return translated
         return [phrases.quoting_other_language(plan.language, language), *evidence.sentences]
 
-    def _translate(self, sentences: list[str], language: str) -> list[str] | None:
+    def _translate(self, sentences: list[str], language: str, source_language: str,
+                   timings: dict[str, float] | None = None) -> list[str] | None:
         """The evidence's sentences in the customer's language, by the answer model, or None.
 
         The translation must pass the same check as an answer (every number, name, address and
         promise from the sentences, each figure with its condition) and keep every number of
-        the original; otherwise the sentences are quoted as written."""
+        the original; and it must mean what the sentences mean: the same model translates it
+        back, and the back-translation may say nothing the sentences do not and lose none of
+        their conditions (meaning.translation_problems). Otherwise the sentences are quoted as
+        written. The second call costs about as long as the first (``timings``:
+        ``translation_s``, ``back_translation_s``)."""
         if self.model is None:
             return None
         source = " ".join(sentences)
-        messages = [{"role": "system", "content": phrases.translate_prompt(language)},
-                    {"role": "user", "content": source}]
-        text = "".join(self.model.stream(messages, max_tokens=min(400, 2 * len(source) // 3 + 40))).strip()
+        started = time.perf_counter()
+        text = self._translated(source, language)
+        if timings is not None:
+            timings["translation_s"] = round(time.perf_counter() - started, 4)
         if not text or NO_ANSWER in text or self._language(text, [language], language) != language:
             return None
         if unsupported_claims(text, source, language=language) or dropped_conditions(text, source):
             return None
         if missing_numbers(source, text):
             return None  # a figure was left out
+        started = time.perf_counter()
+        back = self._translated(text, source_language)
+        if timings is not None:
+            timings["back_translation_s"] = round(time.perf_counter() - started, 4)
+        if not back or translation_problems(source, back):
+            return None  # the translation may say something else
         return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+    def _translated(self, text: str, language: str) -> str:
+        assert self.model is not None
+        messages = [{"role": "system", "content": phrases.translate_prompt(language)},
+                    {"role": "user", "content": text}]
+        return "".join(self.model.stream(messages, max_tokens=min(400, 2 * len(text) // 3 + 40))).strip()
 
     def _product_line(self, plan: Plan, products: list[Evidence], answer: str) -> str:
         """The top product's card, when the answer does not already give its price."""

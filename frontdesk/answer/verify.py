@@ -447,23 +447,120 @@ def denied_claims(answer: str, evidence: str, question: str, same_language: bool
 
     The thing asked about is the question's word in the answer that the fewest evidence clauses
     mention (the specific one, not "pay"); when every clause that mentions it is negated and
-    the answer's sentence is not, the answer contradicts the sources."""
+    the answer's sentence is not, the answer contradicts the sources. A negation's scope is its
+    clause (:func:`polar_clauses`: "per Post, per E-Mail oder online ist nicht möglich" denies
+    all three, and an FAQ's question takes the polarity of its answer), and a restriction
+    denies too (:func:`restricted_denials`: "nur persönlich" against "by post")."""
     if not same_language:
         return []
     asked = _content(question)
-    clauses = [c for s in sentences_of(evidence) for c in re.split(r",\s+|;\s*|\s[–-]\s", s) if c.strip()]
-    bags = [(_content(c), bool(_NEGATION.search(c))) for c in clauses]
+    clauses = polar_clauses(evidence)
+    bags = [(_content(c), negated) for c, negated, _ in clauses]
     problems = []
     for sentence in sentences_of(answer):
-        if _NEGATION.search(sentence):
+        if _NEGATION.search(sentence) or _RESTRICTION.search(sentence):
             continue
         words = {w: forms for w, forms in _words(sentence).items() if forms & asked}
         mentions = {w: [negated for bag, negated in bags if forms & bag] for w, forms in words.items()}
         mentions = {w: m for w, m in mentions.items() if m}
-        if not mentions:
+        if mentions:
+            rarest = min(len(m) for m in mentions.values())
+            specific = [w for w, m in mentions.items() if len(m) == rarest]
+            if all(all(mentions[w]) for w in specific):
+                problems.append(f"contradiction: the sources deny what the answer says of {', '.join(sorted(specific))}")
+                continue
+        problems.extend(restricted_denials(sentence, words, clauses, asked))
+    return problems
+
+
+#: Words that restrict what they scope over to one way, place or group: "nur persönlich",
+#: "ausschließlich vor Ort", "only in person" deny every other way (closed-class grammar words).
+_RESTRICTION = re.compile(r"\b(?:only|solely|exclusively|nur|ausschließlich|ausschliesslich|lediglich)\b", re.I)
+#: A denial by a predicate of possibility, whose subject may be a list before it: "Eine
+#: Beantragung per Post, per E-Mail oder online ist nicht möglich."
+_IMPOSSIBLE = re.compile(r"\b(?:nicht|kein\w*)\s+(?:möglich|erlaubt|gestattet|zulässig|vorgesehen|akzeptiert|angeboten)\b"
+                         r"|\bnot\s+(?:be\s+)?(?:possible|allowed|permitted|accepted|available|offered)\b"
+                         r"|\b(?:unmöglich|ausgeschlossen|impossible)\b", re.I)
+_CONTRAST = re.compile(r"^\s*(?:aber|but|sondern|jedoch|however|außer|except|otherwise|sonst)\b", re.I)
+_YES_NO_START = re.compile(r"^\s*(?:ja|nein|yes|no|leider nicht|unfortunately not)\b", re.I)
+
+
+def polar_clauses(evidence: str) -> list[tuple[str, bool, bool]]:
+    """The evidence's clauses, each with whether it is negated and whether it is restricted.
+
+    * An FAQ's question ("Kann ich per Post bestellen?") asserts nothing: it is joined to the
+      sentence that answers it ("Nein, das ist nicht möglich."), whose polarity it takes, and
+      dropped when nothing answers it.
+    * Clauses are the comma parts of a sentence ("PayPal nehmen wir, Schecks nicht"), except that
+      a predicate of possibility ("ist nicht möglich", "is not possible") scopes over the whole
+      list before it, back to the sentence start or a contrast ("aber", "but").
+    * A restriction ("nur", "only") scopes over its sentence part (up to a semicolon or dash)."""
+    sentences = sentences_of(evidence)
+    joined: list[str] = []
+    for i, sentence in enumerate(sentences):
+        if sentence.rstrip().endswith("?"):
+            following = sentences[i + 1] if i + 1 < len(sentences) else ""
+            if following and not following.rstrip().endswith("?") and _YES_NO_START.search(following):
+                sentences[i + 1] = sentence + " " + following
             continue
-        rarest = min(len(m) for m in mentions.values())
-        specific = [w for w, m in mentions.items() if len(m) == rarest]
-        if all(all(mentions[w]) for w in specific):
-            problems.append(f"contradiction: the sources deny what the answer says of {', '.join(sorted(specific))}")
+        joined.append(sentence)
+    out: list[tuple[str, bool, bool]] = []
+    for sentence in joined:
+        for part in re.split(r";\s*|\s[–-]\s", sentence):
+            if not part.strip():
+                continue
+            restricted = bool(_RESTRICTION.search(part))
+            pieces = [p for p in re.split(r",\s+", part) if p.strip()]
+            negated = [bool(_NEGATION.search(p)) for p in pieces]
+            for i, piece in enumerate(pieces):
+                if _IMPOSSIBLE.search(piece):
+                    j = i - 1
+                    while j >= 0 and not negated[j] and not _CONTRAST.search(pieces[j + 1]):
+                        negated[j] = True
+                        j -= 1
+            out.extend((p, n, restricted) for p, n in zip(pieces, negated, strict=True))
+    return out
+
+
+def restricted_denials(sentence: str, words: dict[str, frozenset[str]],
+                       clauses: list[tuple[str, bool, bool]], asked: set[str]) -> list[str]:
+    """A "yes" to what a restriction of the evidence rules out: "Ja, Sie können Ihren
+    Personalausweis per Post beantragen" against "Den Personalausweis können Sie nur persönlich
+    beantragen".
+
+    ``words`` are the question's words (``asked``: their forms) the answer's ``sentence``
+    repeats. A restricted evidence part that mentions some of them (it is about the asked thing)
+    denies the answer when the answer leaves out what the restriction allows (the first two
+    words after "nur"/"only" that are not the question's: "only apply for a passport in person"
+    allows "person") and says a word of the question that no unrestricted, affirmative clause
+    of the evidence mentions (prepositions aside: "per Post" is said by "Post")."""
+    from .meaning import CONDITION_OPENERS
+
+    words = {w: forms for w, forms in words.items() if w not in CONDITION_OPENERS}
+    if not words:
+        return []
+    said = _content(sentence)
+    affirmed: set[str] = set()
+    for clause, negated, restricted in clauses:
+        if not negated and not restricted:
+            affirmed |= _content(clause)
+    problems = []
+    seen: set[str] = set()
+    for clause, negated, restricted in clauses:
+        if not restricted or negated:
+            continue
+        bag = _content(clause)
+        about = {w for w, forms in words.items() if forms & bag}
+        others = [w for w, forms in words.items() if w not in about and not forms & affirmed]
+        if not about or not others:
+            continue
+        allowed = set()
+        for match in _RESTRICTION.finditer(clause):
+            following = [forms for forms in _words(clause[match.end():]).values() if not forms & asked][:2]
+            allowed |= {form for forms in following for form in forms}
+        if allowed and not allowed & said:
+            for w in others:
+                if w not in seen:
+                    seen.add(w)
+                    problems.append(f"contradiction: the sources allow only what the answer leaves out, not {w}")
     return problems

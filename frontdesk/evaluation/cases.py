@@ -25,7 +25,8 @@ import yaml
 
 from ..answer import Answer, Responder
 from ..answer.dates import date_facts
-from ..answer.verify import misbound_values, unsupported_claims
+from ..answer.meaning import vacuous
+from ..answer.verify import denied_claims, misbound_values, unsupported_claims
 from ..domain import Agent, effective_price
 from ..errors import InvalidInput
 from ..store import KnowledgeStore
@@ -164,6 +165,25 @@ def check(case: Case, answer: Answer) -> list[str]:
     return reasons
 
 
+def wrong_facts(answer: Answer, case: Case, corpus: str, same_language: str, facts: str = "") -> list[str]:
+    """What the answer states that the agent's sources do not support, checked independently of
+    the responder: unsupported claims and dropped conditions against all the sources
+    (``corpus``); values bound to the wrong entity and a "yes" to what the sources deny or rule
+    out against the sources in the answer's language (``same_language``: words compare only
+    within one language); and an answer that only restates the question ("Familien können
+    finanzielle Unterstützung erhalten."), which says nothing the sources support."""
+    unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
+                                     language=answer.language)
+    if same_language:
+        unsupported += [p for p in misbound_values(answer.answer, same_language, case.question, computed=facts,
+                                                   names=answer.language == "en")
+                        if p not in unsupported]
+        unsupported += [p for p in denied_claims(answer.answer, same_language, case.question) if p not in unsupported]
+    if answer.grounded and vacuous(answer.answer, " ".join(case.turns)):
+        unsupported.append("restates the question without answering it")
+    return unsupported
+
+
 def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Case, corpus: str,
              timezone: str) -> CaseResult:
     now = datetime.combine(case.today, time(12, 0), UTC) if case.today else datetime.now(UTC)
@@ -175,14 +195,7 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
     reasons = check(case, answer)
     today = now.astimezone(ZoneInfo(timezone)).date()  # the day the responder answered on
     facts = " ".join(date_facts(case.question, corpus, today, answer.language))
-    unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
-                                     language=answer.language)
-    # a value must be bound to what it is said of; words compare only within the answer's language
-    same = _corpus_in(store, agent, answer.language)
-    if same:
-        unsupported += [p for p in misbound_values(answer.answer, same, case.question, computed=facts,
-                                                   names=answer.language == "en")
-                        if p not in unsupported]
+    unsupported = wrong_facts(answer, case, corpus, _corpus_in(store, agent, answer.language), facts)
     if unsupported:
         reasons.append("states something no source says: " + ", ".join(unsupported))
     return CaseResult(case, answer, not reasons, reasons, unsupported, answer.timings.get("total_s", 0.0),
