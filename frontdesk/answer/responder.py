@@ -51,7 +51,7 @@ from .evidence import (
     product_facts,
 )
 from .meaning import translation_problems, vacuous
-from .schedule import ASKS_OPEN, schedule_facts
+from .schedule import ASKS_OPEN, EVENT_FACT, schedule_facts
 from .verify import (
     dropped_conditions,
     evidence_numbers,
@@ -702,7 +702,7 @@ def _gate_features(evidence: list[Evidence], language: str) -> gate.GateFeatures
                          product=any(e.is_product for e in evidence))
 
 
-_EVENT_FACT = ("Nächste Termine für", "Next dates of")  # how schedule.schedule_facts starts an event's dates
+_EVENT_FACT = EVENT_FACT  # how schedule.schedule_facts starts an event's dates (or its quoted sentence)
 
 
 def _strong(plan: Plan) -> bool:

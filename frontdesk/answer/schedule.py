@@ -15,8 +15,12 @@ What it reads:
   ("Mittagspause 12:30–14:00", "closed for lunch 1–2 pm") is cut out of every day's hours;
 * closures: a date range ("vom 23.12. bis 3.1.", "1.–15. August", "from 23 December to 3 January")
   in a sentence that says closed/geschlossen/Betriebsferien/holiday;
-* recurring events: "every (first|second|…|last) <weekday> (of the month)", "jeden (ersten|…)
-  <Wochentag> (im Monat)", "every <weekday>", "jeden <Wochentag>", with an optional time.
+* recurring events: "every (first|second|…|last) <weekday> (of the month)", "the first <weekday>
+  of every month", "jeden (ersten|…) <Wochentag> (im Monat)", "every <weekday>", "jeden
+  <Wochentag>", with an optional time, and their exceptions: months ("außer im Dezember und
+  August", or a sentence of its own: "Im August fällt das Repair-Café aus"), a season ("Mai bis
+  Oktober"), dates and date ranges, and named periods ("nicht in den Schulferien"), applied when
+  the sources give their dates; otherwise no date is computed and the sentence is quoted.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
-from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday
+from dateutil.rrule import MONTHLY, WEEKLY, rrule, rruleset, weekday
 
-from .dates import _MONTH_NUMBER, MONTHS, WEEKDAYS, format_date
+from .dates import _MONTH_NUMBER, MONTHS, WEEKDAYS, find_dates, format_date
 
 _DAY_PATTERNS = [
     r"mon(?:day)?s?|mo|montags?", r"tue(?:s(?:day)?)?s?|di|dienstags?", r"wed(?:nesday)?s?|mi|mittwochs?",
@@ -54,6 +59,9 @@ _ORDINAL = "|".join(re.escape(o) for o in sorted(_ORDINALS, key=len, reverse=Tru
 _RECURRING = re.compile(
     rf"\b(?:every|each|jeden|jede[nm]?|am|an jedem)\s+(?:({_ORDINAL})\s+(?:(?:und|and|&)\s+({_ORDINAL})\s+)?)?"
     rf"({_DAY_ALT})\b\.?(?:\s+(?:of|in|im|des|eines)\s+(?:the\s+|jedem\s+)?(?:month|monats?))?", re.I)
+#: "(on) the first Saturday of every month": the same groups as _RECURRING.
+_RECURRING_OF = re.compile(
+    rf"\bthe\s+({_ORDINAL})\s+(?:(?:and|&)\s+({_ORDINAL})\s+)?({_DAY_ALT})\b\.?\s+of\s+(?:every|each|the)\s+month", re.I)
 _AT_TIME = re.compile(rf"(?:\bum|\bat|\bab|\bfrom|,)\s*({_TIME})", re.I)
 _NUMERIC_DATE = r"(\d{1,2})\.(\d{1,2})\.(\d{2,4})?"
 _CLOSURE_NUMERIC = re.compile(rf"{_NUMERIC_DATE}\s*(?:–|—|-|bis(?: zum)?|to|until)\s*{_NUMERIC_DATE}", re.I)
@@ -64,6 +72,18 @@ _CLOSURE_MONTH_FIRST = re.compile(
     rf"\b({_MONTH_ALT})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\s*(?:–|—|-|to|until|till)\s*(?:({_MONTH_ALT})\.?\s+)?(\d{{1,2}})", re.I)
 
 
+class Event(NamedTuple):
+    """A recurring event: its sentence, its dates (exceptions taken out), the exceptions the
+    sources give (``excluded_months``, ``exceptions``: the clauses applied) and those that could
+    not be resolved to dates ("in den Schulferien" on a page that gives no dates for them)."""
+
+    sentence: str
+    rule: rrule | rruleset
+    excluded_months: tuple[int, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    unresolved: tuple[str, ...] = ()
+
+
 @dataclass
 class Schedule:
     """What the sources say about when: weekly hours, closures, recurring events."""
@@ -72,7 +92,7 @@ class Schedule:
     closed_days: set[int] = field(default_factory=set)
     lunch: tuple[time, time] | None = None
     closures: list[tuple[date, date, str]] = field(default_factory=list)
-    events: list[tuple[str, rrule]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     @property
     def has_hours(self) -> bool:
@@ -207,17 +227,26 @@ def parse_schedule(text: str, today: date) -> Schedule:
                 else:
                     cut.append((s, e))
             schedule.hours[day] = cut
-    for sentence in re.split(r"\n+|(?<=[.!?])\s+", text):
-        for match in _RECURRING.finditer(sentence):
+    # a full stop ends a sentence before a capital: "vom 9.2. bis 21.2." stays one
+    sentences = [x.strip() for x in re.split(r"\n+|(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(])", text) if x.strip()]
+    for sentence in sentences:
+        for match in [*_RECURRING.finditer(sentence), *_RECURRING_OF.finditer(sentence)]:
             rule = _rule(match, sentence, today)
             if rule is not None:
-                schedule.events.append((sentence.strip(), rule))
+                schedule.events.append(_with_exceptions(sentence, match, rule, sentences, today))
     return schedule
 
 
 def _closures(line: str, today: date, schedule: Schedule) -> None:
     if not _CLOSED.search(line):
         return
+    schedule.closures.extend(date_ranges(line, today))
+
+
+def date_ranges(line: str, today: date) -> list[tuple[date, date, str]]:
+    """The date ranges ``line`` writes ("vom 23.12. bis 3.1.", "1.–15. August", "from 23 December
+    to 3 January"), a range without a year in its next or current occurrence."""
+    ranges: list[tuple[date, date, str]] = []
     for m in _CLOSURE_NUMERIC.finditer(line):
         y1 = int(m.group(3)) if m.group(3) else None
         y1 = y1 + 2000 if y1 and y1 < 100 else y1
@@ -229,19 +258,20 @@ def _closures(line: str, today: date, schedule: Schedule) -> None:
             continue
         span = _range(start, int(m.group(5)), int(m.group(4)), y2)
         if span:
-            schedule.closures.append((*span, m.group(0)))
+            ranges.append((*span, m.group(0)))
     for m in _CLOSURE_WORDS.finditer(line):
         end_month = _MONTH_NUMBER[m.group(4).lower()]
         start_month = _MONTH_NUMBER[m.group(2).lower()] if m.group(2) else end_month
         span = _range(_year_for(start_month, int(m.group(1)), today), end_month, int(m.group(3)), None)
         if span:
-            schedule.closures.append((*span, m.group(0)))
+            ranges.append((*span, m.group(0)))
     for m in _CLOSURE_MONTH_FIRST.finditer(line):
         start_month = _MONTH_NUMBER[m.group(1).lower()]
         end_month = _MONTH_NUMBER[m.group(3).lower()] if m.group(3) else start_month
         span = _range(_year_for(start_month, int(m.group(2)), today), end_month, int(m.group(4)), None)
         if span:
-            schedule.closures.append((*span, m.group(0)))
+            ranges.append((*span, m.group(0)))
+    return ranges
 
 
 def _rule(match: re.Match[str], sentence: str, today: date) -> rrule | None:
@@ -258,6 +288,153 @@ def _rule(match: re.Match[str], sentence: str, today: date) -> rrule | None:
     if monthly:
         return rrule(MONTHLY, byweekday=[weekday(day)(n) for n in (ordinals or [1])], dtstart=start, count=24)
     return rrule(WEEKLY, byweekday=[day], dtstart=start, count=60)
+
+
+# -- exceptions to a recurrence ------------------------------------------------------------------
+#
+# "jeden ersten Samstag im Monat, außer im Dezember und August", "every first Saturday of the
+# month except in December and August", "(Mai bis Oktober)", "(not on public holidays)", and a
+# sentence of its own about the same event: "Im Dezember und im August fällt das Repair-Café aus."
+# Months, dates and date ranges are taken out of (or, when the sentence names them as the event's
+# season, kept in) the rule; a named period ("Schulferien", "school holidays") is taken out when a
+# source sentence names it with its dates, and otherwise stays unresolved: then no date is computed.
+
+#: Words that start an exception in a clause.
+_EXCEPT = re.compile(r"\b(?:außer|ausser|ausgenommen|except|excluding|but not|not|nicht|keine?[nrms]?|no)\b", re.I)
+#: A sentence that cancels occurrences of an event ("fällt … aus", "findet kein … statt", "there is no …").
+_CANCELLED = re.compile(r"\b(?:fällt|fallen)\b.*\baus\b|\bentf(?:ällt|allen)\b|\bpausiert|\b(?:findet|finden)\b.*\bnicht\b.*\bstatt\b|"
+                        r"\bkein\w*\b.*\bstatt\b|\bthere (?:is|are) no\b|\bno\s+\w+(?:[ -]\w+)?\s+(?:in|on|during)\b|"
+                        r"\b(?:is|are) (?:not held|cancell?ed|off)\b|\bnot (?:held|take place|taking place)\b", re.I)
+#: Periods a source can name without dates: school holidays, company holidays, public holidays.
+_PERIOD = re.compile(r"\b(?:\w*ferien|\w*urlaub|\w*pause|feiertag\w*|(?:school|summer|winter|christmas|easter|autumn|"
+                     r"public|bank|company)\s+(?:holidays?|breaks?|vacations?)|holidays?|vacations?)\b", re.I)
+#: Public holidays: no source lists them all, and there is no holiday calendar here.
+_PUBLIC_HOLIDAY = re.compile(r"feiertag|public holiday|bank holiday", re.I)
+#: Words that refer to any event of a page ("Während der Betriebsferien finden keine Veranstaltungen statt").
+_ANY_EVENT = re.compile(r"\b(?:veranstaltung\w*|termine?|treffen|events?|sessions?|meetings?|kurse?|courses?)\b", re.I)
+_MONTH_NAMES = [*MONTHS["en"], *MONTHS["de"], "maerz"]
+_MONTH_WORD = re.compile(rf"\b({'|'.join(_MONTH_NAMES)})\b", re.I)
+_MONTH_SPAN = re.compile(rf"\b({'|'.join(_MONTH_NAMES)})\s*(?:–|—|-|bis|to|through|until|till)\s*({'|'.join(_MONTH_NAMES)})\b",
+                         re.I)
+_BOUND = re.compile(r"\b(?:ab|seit|from|since|starting|beginning|until|till|bis)\s+(?:dem\s+|the\s+)?$", re.I)
+_GENERIC = re.compile(r"^(?:jede[nmrs]?|every|each|month|monats?|monat|uhr|time|statt|findet|finden)$", re.I)
+
+
+def _month(word: str) -> int | None:
+    if word.casefold() == "may" and not word[0].isupper():
+        return None  # the verb
+    return _MONTH_NUMBER.get(word.casefold())
+
+
+def _months(part: str) -> tuple[set[int], bool]:
+    """The months ``part`` names outside its dates ("Mai bis Oktober" is six), and whether one of
+    them is a bound ("ab Mai", "until June") rather than a month of its own."""
+    for mention in find_dates(part, date(2000, 1, 1), future_bias=False):
+        part = part.replace(mention.text, " ")
+    months: set[int] = set()
+    for m in _MONTH_SPAN.finditer(part):
+        first, last = _month(m.group(1)), _month(m.group(2))
+        if first and last:
+            months.update((first - 1 + k) % 12 + 1 for k in range((last - first) % 12 + 1))
+    part = _MONTH_SPAN.sub(" ", part)
+    bound = False
+    for m in _MONTH_WORD.finditer(part):
+        number = _month(m.group(1))
+        if number:
+            months.add(number)
+            bound = bound or bool(_BOUND.search(part[:m.start()]))
+    return months, bound
+
+
+def _event_words(sentence: str) -> set[str]:
+    from ..search.text import is_stopword
+
+    words = {w.casefold() for w in re.findall(r"[^\W\d_]{4,}", sentence)}
+    return {w for w in words if not is_stopword(w) and not _GENERIC.match(w) and _day_number(w) is None
+            and _month(w) is None and w not in _ORDINALS}
+
+
+def _with_exceptions(sentence: str, match: re.Match[str], rule: rrule, sentences: list[str], today: date) -> Event:
+    """``rule`` with the exceptions ``sentence`` gives, and those other sentences give about the
+    same event (a word of the event in common, "events"/"Veranstaltungen", or the next sentence
+    when it cancels: "Im August fällt es aus.")."""
+    included: set[int] = set()
+    excluded: set[int] = set()
+    ranges: list[tuple[date, date]] = []
+    keep: list[tuple[date, date]] = []
+    days: set[date] = set()
+    applied: list[str] = []
+    unresolved: list[str] = []
+
+    def exclude(part: str) -> None:
+        months, _ = _months(part)
+        spans = date_ranges(part, today)
+        singles = [m for m in find_dates(part, today) if not any(m.text in text for *_, text in spans)]
+        periods = [p.group(0) for p in _PERIOD.finditer(part)]
+        if not (months or spans or singles or periods):
+            return
+        applied.append(part.strip(" ,;()"))
+        excluded.update(months)
+        for start, end, text in spans:
+            ranges.append((start, end))
+            if not re.search(r"\d{4}", text):  # every year
+                ranges.append((_shift(start), _shift(end)))
+        for mention in singles:
+            days.add(mention.day)
+            if not re.search(r"\d{4}", mention.text):
+                days.add(_shift(mention.day))
+        for period in periods:
+            found = [] if _PUBLIC_HOLIDAY.search(period) else [
+                r[:2] for other in sentences if other != sentence and period.casefold() in other.casefold()
+                for r in date_ranges(other, today)]
+            if found:
+                ranges.extend(found)
+            elif not spans and not singles:
+                unresolved.append(period)
+
+    for clause in re.split(r"[,;()]|\s[–-]\s", sentence):
+        marker = _EXCEPT.search(clause)
+        inclusion, exception = (clause[:marker.start()], clause[marker.start():]) if marker else (clause, "")
+        months, bound = _months(inclusion)
+        spans = date_ranges(inclusion, today)
+        if bound or (find_dates(inclusion, today) and not spans):
+            unresolved.append(inclusion.strip())  # "ab Mai", "ab dem 5. Mai": a start the rule does not know
+        included.update(months)
+        keep.extend(r[:2] for r in spans)
+        if exception:
+            exclude(exception)
+    words = _event_words(sentence)
+    after = sentences.index(sentence) + 1 if sentence in sentences else -1
+    for number, other in enumerate(sentences):
+        if other == sentence or not (_CANCELLED.search(other) or _EXCEPT.search(other)):
+            continue
+        # the same event: a word of it, any event, or the next sentence cancelling "it" ("… fällt es aus")
+        if words & _event_words(other) or _ANY_EVENT.search(other) or (number == after and _CANCELLED.search(other)):
+            if _CANCELLED.search(other):
+                exclude(other)
+            else:
+                marker = _EXCEPT.search(other)
+                assert marker is not None
+                exclude(other[marker.start():])
+
+    def out(day: date) -> bool:
+        return (bool(included) and day.month not in included) or day.month in excluded or day in days \
+            or any(s <= day <= e for s, e in ranges) or (bool(keep) and not any(s <= day <= e for s, e in keep))
+
+    dates = rruleset()
+    dates.rrule(rule)
+    for occurrence in rule:
+        if out(occurrence.date()):
+            dates.exdate(occurrence)
+    left_out = tuple(sorted(excluded | ({m for m in range(1, 13) if m not in included} if included else set())))
+    return Event(sentence, dates, left_out, tuple(applied), tuple(dict.fromkeys(unresolved)))
+
+
+def _shift(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day + timedelta(days=365)
 
 
 # -- facts for a question -------------------------------------------------------------------
@@ -364,19 +541,52 @@ def schedule_facts(question: str, evidence_text: str, now: datetime, language: s
                 if fact:
                     facts.append(fact)
     asked = {w for w in re.findall(r"[^\W\d_]{4,}", question.casefold())}
-    for sentence, rule in schedule.events[:3]:
-        if not wants_dates and not asked & set(re.findall(r"[^\W\d_]{4,}", sentence.casefold())):
+    for event in schedule.events[:3]:
+        said = " ".join([event.sentence, *event.exceptions])
+        if not wants_dates and not asked & set(re.findall(r"[^\W\d_]{4,}", said.casefold())):
             continue
-        upcoming = [d for d in rule if d.date() >= today][:3]
-        upcoming = [d for d in upcoming if not schedule.closure(d.date())] or upcoming
-        if not upcoming:
-            continue
-        shown = ", ".join(format_date(d.date(), language) + (f" {_fmt(d.time())}" if d.time() != time(0, 0) else "")
-                          for d in upcoming)
-        label = sentence if len(sentence) <= 90 else sentence[:87] + "…"
-        facts.append((f"Nächste Termine für „{label}“: " if language == "de" else f"Next dates of \"{label}\": ")
-                     + shown + ".")
+        fact = event_fact(event, schedule, today, language)
+        if fact:
+            facts.append(fact)
     return facts
 
 
-__all__ = ["MONTHS", "Schedule", "day_fact", "parse_schedule", "schedule_facts", "weekday_fact"]
+#: How an event's fact starts: its next dates, or the source quoted when they cannot be computed.
+EVENT_FACT = ("Nächste Termine für", "Next dates of", "Laut Quelle", "The source says")
+
+
+def event_fact(event: Event, schedule: Schedule, today: date, language: str) -> str | None:
+    """The next dates of ``event`` (its exceptions and the business's closures taken out), or,
+    when an exception names a period the sources give no dates for, its sentences quoted and no
+    date: "every Thursday, not in the school holidays" has no next date anyone can compute here."""
+    german = language == "de"
+    if event.unresolved:
+        quoted = " ".join(dict.fromkeys([event.sentence, *(e for e in event.exceptions if e not in event.sentence)]))
+        periods = ", ".join(event.unresolved)
+        if german:
+            return f"Laut Quelle: „{quoted}“ (kein Datum berechnet: für „{periods}“ nennen die Quellen keine Daten)."
+        return f"The source says: \"{quoted}\" (no date computed: the sources give no dates for \"{periods}\")."
+    upcoming = [d for d in event.rule if d.date() >= today and not schedule.closure(d.date())][:3]
+    if not upcoming:
+        return None
+    shown = ", ".join(format_date(d.date(), language) + (f" {_fmt(d.time())}" if d.time() != time(0, 0) else "")
+                      for d in upcoming)
+    label = event.sentence if len(event.sentence) <= 90 else event.sentence[:87] + "…"
+    note = ""
+    if event.excluded_months:
+        months = MONTHS["de" if german else "en"]
+        only = len(event.excluded_months) > 6  # "(Mai bis Oktober)": say the months it is held in
+        shown_months = [m for m in range(1, 13) if m not in event.excluded_months] if only else event.excluded_months
+        names = [months[m - 1].capitalize() for m in shown_months]
+        joined = ", ".join(names[:-1]) + (" und " if german else " and ") + names[-1] if len(names) > 1 else names[0]
+        if german:
+            note = f" (nur im {joined})" if only else f" (nicht im {joined})"
+        else:
+            note = f" (only in {joined})" if only else f" (not in {joined})"
+    elif event.exceptions:
+        note = " (mit den Ausnahmen laut Quelle)" if german else " (with the exceptions the source gives)"
+    return (f"Nächste Termine für „{label}“{note}: " if german else f"Next dates of \"{label}\"{note}: ") + shown + "."
+
+
+__all__ = ["EVENT_FACT", "MONTHS", "Event", "Schedule", "day_fact", "event_fact", "parse_schedule", "schedule_facts",
+           "weekday_fact"]
