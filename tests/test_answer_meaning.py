@@ -104,6 +104,16 @@ def test_translation_problems_name_what_changed(back: str, problem: str) -> None
     assert translation_problems(source, "On public holidays we are closed in Hamburg.") == []
 
 
+def test_weekday_abbreviations_and_prepositions_are_no_new_words() -> None:
+    source = "Express delivery the next working day if ordered Mon–Fri by 14:00."
+    assert translation_problems(source, "Express delivery the next working day if ordered Monday through Friday "
+                                        "by 14:00.") == []
+    assert translation_problems(source, "Express delivery the next working day if ordered Monday through Sunday "
+                                        "by 14:00.")
+    # what the packaged model made of a size table: "Chest" came back as "Head"
+    assert translation_problems("S: Chest (cm) 88–93; Waist (cm) 74–79", "Head (cm) 88-93; Top (cm) 74-79")
+
+
 def test_a_lost_negation_or_restriction_is_a_changed_meaning() -> None:
     source = "Applying by post is not possible. Passports are issued only in person."
     assert "the translation lost a negation" in translation_problems(

@@ -62,10 +62,23 @@ def _bag(text: str) -> set[str]:
     return {f for t in tokens(text) for f in forms(t)}
 
 
+#: Weekdays by their number, with the abbreviations opening hours use ("Mo–Fr", "Mon–Fri").
+_DAYS = [frozenset(d.split()) for d in (
+    "monday mondays mon mo montag montags", "tuesday tuesdays tue tues di dienstag dienstags",
+    "wednesday wednesdays wed mi mittwoch mittwochs", "thursday thursdays thu thur thurs do donnerstag donnerstags",
+    "friday fridays fri fr freitag freitags", "saturday saturdays sat sa samstag samstags sonnabend",
+    "sunday sundays sun so sonntag sonntags")]
+#: Grammar words that no retrieval stop list has (prepositions, "than"): a translation may add them.
+_GRAMMAR = CONDITION_OPENERS | frozenset("through throughout durch gegen than als".split())
+
+
 def _known(word: str, word_forms: frozenset[str], bag: set[str], long_tokens: list[str]) -> bool:
-    """Whether ``word`` is in the text behind ``bag``: by a form, a glossary synonym, or as a part
-    of one of its German compounds (or it a compound of one of the text's words)."""
+    """Whether ``word`` is in the text behind ``bag``: by a form, a weekday's abbreviation
+    ("Monday" for "Mon"), a glossary synonym, or as a part of one of its German compounds (or it
+    a compound of one of the text's words)."""
     if word_forms & bag:
+        return True
+    if any(word in day and day & bag for day in _DAYS):
         return True
     if any(forms(other) & bag for other in translations(word)):
         return True
@@ -105,7 +118,8 @@ def translation_problems(source: str, back: str) -> list[str]:
     source_bag, back_bag = _bag(source), _bag(back)
     source_long = [t for t in tokens(source) if len(t) >= 4]
     back_long = [t for t in tokens(back) if len(t) >= 4]
-    added = [w for w, f in content_words(back).items() if not _known(w, f, source_bag, source_long)]
+    added = [w for w, f in content_words(back).items()
+             if w not in _GRAMMAR and not _known(w, f, source_bag, source_long)]
     if added:
         problems.append(f"the translation says what the source does not: {', '.join(added)}")
     lost = [w for w, f in condition_words(source).items() if not _known(w, f, back_bag, back_long)]
