@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -98,7 +98,8 @@ class Frontdesk:
         if self._channels is None:
             from .voice.turn import ChannelVoice
 
-            self._channels = Channels(self.store, self.settings, self.chat, voice=ChannelVoice(self))
+            self._channels = Channels(self.store, self.settings, self.chat, voice=ChannelVoice(self),
+                                      characters=self.characters)
         return self._channels
 
     @property
@@ -317,6 +318,10 @@ class Frontdesk:
     def find_conversation(self, agent: Agent, channel: str, external_id: str) -> Conversation | None:
         return self.store.find_conversation(agent.id, channel, external_id)
 
+    def set_conversation_activity(self, conversation_id: int, at: datetime) -> None:
+        """When the conversation was last active (an imported older conversation; tests of idle rules)."""
+        self.store.set_conversation_activity(self.conversation(conversation_id).id, at)
+
     def set_conversation_key(self, conversation_id: int, external_id: str) -> None:
         """Name the conversation by a client's own key (the OpenAI-compatible API's transcript digest)."""
         self.store.set_conversation_external_id(conversation_id, external_id)
@@ -423,6 +428,27 @@ class Frontdesk:
     def set_retention(self, agent: Agent, days: int | None) -> None:
         """Keep the agent's conversations ``days`` days (None: keep them)."""
         self.store.set_retention_days(agent.id, days)
+
+    # a customer's data (docs/security.md): export and erasure on request, the retention sweep
+    def export_contact(self, contact: str, agent: Agent | None = None) -> dict[str, Any]:
+        """Everything kept about ``contact`` (of ``agent``'s conversations only, when one is given),
+        conversations with characters included."""
+        from .safety.privacy import export_contact
+
+        return export_contact(self.store, contact, agent.id if agent else None)
+
+    def erase_contact(self, contact: str, agent: Agent | None = None) -> dict[str, Any]:
+        """Delete everything kept about ``contact`` (conversations with agents and characters, channel
+        events, sends, media files); counts of what went."""
+        from .safety.privacy import erase_contact
+
+        return erase_contact(self.store, self.settings.home, contact, agent.id if agent else None)
+
+    def expire_conversations(self) -> int:
+        """Erase now the conversations past their retention period; how many went."""
+        from .safety.privacy import expire_conversations
+
+        return expire_conversations(self.store, self.settings.home)
 
     def set_display_name(self, user: str, display_name: str) -> None:
         """The name a console user's replies show the customer (empty: "a team member")."""

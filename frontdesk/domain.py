@@ -247,17 +247,19 @@ PLATFORMS: tuple[Platform, ...] = ("whatsapp", "messenger", "instagram")
 
 @dataclass(frozen=True)
 class Channel:
-    """A messaging account connected to an agent: a WhatsApp phone-number id, a Facebook page id
-    or an Instagram account id. Its secrets are never here (see :mod:`frontdesk.channels.secrets`)."""
+    """A messaging account connected to an agent or to an AI character (exactly one of
+    ``agent_id`` and ``character_id``): a WhatsApp phone-number id, a Facebook page id or an
+    Instagram account id. Its secrets are never here (see :mod:`frontdesk.channels.secrets`)."""
 
     id: int
-    agent_id: int
+    agent_id: int | None
     platform: Platform
     account_id: str
     catalog_id: str | None
     handover_app_id: str | None
     label: str
     created_at: datetime
+    character_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -65,9 +65,11 @@ def message_json(message: Message, *, evidence: bool = False) -> dict[str, Any]:
     return data
 
 
-def channel_json(channel: Channel, agent_name: str, counts: dict[str, int] | None = None) -> dict[str, Any]:
-    """A connected messaging account. It never carries a secret: none is stored."""
-    data: dict[str, Any] = {"id": channel.id, "agent": agent_name, "platform": channel.platform,
+def channel_json(channel: Channel, agent_name: str | None, counts: dict[str, int] | None = None, *,
+                 character: str | None = None) -> dict[str, Any]:
+    """A connected messaging account, answering as an agent or as a character (its handle). It never
+    carries a secret: none is stored."""
+    data: dict[str, Any] = {"id": channel.id, "agent": agent_name, "character": character, "platform": channel.platform,
                             "account_id": channel.account_id, "catalog_id": channel.catalog_id,
                             "handover_app_id": channel.handover_app_id, "label": channel.label,
                             "created_at": channel.created_at.isoformat(),

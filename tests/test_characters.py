@@ -186,7 +186,8 @@ def test_a_malformed_card_names_the_field_and_leaves_nothing(chars: Any, app: Fr
     with pytest.raises(InvalidInput, match=rf"card\.{__import__('re').escape(field)}\b"):
         chars.import_card(json.dumps(card).encode(), "bad.json")
     assert chars.list_characters() == []
-    assert app.store._query("SELECT count(*) AS n FROM character_assets")[0]["n"] == 0
+    fixed = chars.import_card((CARDS / "v2_spec_example.json").read_bytes(), "good.json")  # its handle is free
+    assert chars.store.character_assets(fixed.id) == {} and [c.handle for c in chars.list_characters()] == [fixed.handle]
 
 
 @pytest.mark.parametrize(("raw", "problem"), [

@@ -192,8 +192,7 @@ def served(built_home: Path, tmp_path: Path, upstream: ServerThread) -> Iterator
 
 
 def _age(app: Frontdesk, conversation_id: int, minutes: int) -> None:
-    then = (utcnow() - timedelta(minutes=minutes)).isoformat()
-    app.store._db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (then, conversation_id))
+    app.set_conversation_activity(conversation_id, utcnow() - timedelta(minutes=minutes))
 
 
 @pytest.mark.slow
@@ -224,7 +223,7 @@ def test_production_signals_feedback_and_the_console(served: Served, tmp_path: P
     assert [g["question"] for g in gaps] == ["Who won yesterday's football match?"]
 
     # the widget's "did this help?" answer counts as confirmed, and needs the conversation's token
-    app.store.update_agent(AGENT, allowed_origins=["*"], public=True)
+    app.update_agent(AGENT, allowed_origins=["*"], public=True)
     visitor = httpx.post(f"{served.url}/widget/{AGENT}/conversations").json()
     assert httpx.post(f"{served.url}/widget/{AGENT}/conversations/{visitor['id']}/feedback", json={"helpful": False},
                       headers={"X-Conversation-Token": "wrong-token-123"}).status_code == 404

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -416,8 +417,7 @@ def test_item6_conversations_expire_after_the_retention_period_the_owner_sets(se
     store = served.app.store
     agent = served.app.agent(AGENT)
     old, fresh = store.create_conversation(agent.id, "api"), store.create_conversation(agent.id, "api")
-    with store._tx() as db:
-        db.execute("UPDATE conversations SET updated_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (old,))
+    served.app.set_conversation_activity(old, datetime(2020, 1, 1, tzinfo=UTC))
     assert served.http.patch(f"/api/agents/{AGENT}", json={"retention_days": 30}).status_code == 200
     result = CliRunner().invoke(cli, ["--home", str(served.app.settings.home), "contacts", "expire"])
     assert result.exit_code == 0 and "erased 1 expired" in result.output

@@ -304,6 +304,31 @@ class TestChannelQueue:
         assert [(s.key, s.delivery) for s in sent] == [("reply:7:0", "read")]
         assert len(store.list_sends(channel_id=channel.id)) == 3
 
+    def test_a_characters_sends_go_out_in_order_too(self, store: Store) -> None:
+        """A character's channel names character conversations: their sends keep their order as well,
+        and wait while an event of that conversation is in work."""
+        character = store.create_character("mira", {"spec": "chara_card_v3", "data": {"name": "Mira"}})
+        channel = store.create_channel(None, "messenger", "2077", character_id=character.id)
+        ana = store.create_character_conversation(character.id, "messenger", "2077:ana")
+        ben = store.create_character_conversation(character.id, "messenger", "2077:ben")
+
+        def send(key: str, conversation: int) -> dict[str, Any]:
+            return {"channel_id": channel.id, "character_conversation_id": conversation, "key": key, "kind": "text",
+                    "path": "2077/messages", "body": {"text": key}}
+
+        store.enqueue_sends([send("reply:1:0", ana), send("reply:1:1", ana), send("reply:2:0", ben)])
+        first = store.claim_send(worker="w1")
+        second = store.claim_send(worker="w2")
+        assert (first.key, second.key) == ("reply:1:0", "reply:2:0")  # type: ignore[union-attr]
+        assert store.claim_send(worker="w3") is None  # ana's second waits for her first
+        store.finish_send(first.id, "sent")  # type: ignore[union-attr]
+        store.record_events([{**event(channel.id, "m9", "ana"), "platform": "messenger"}])
+        working = store.claim_event("w1")
+        store.set_event_character_conversation(working.id, ana)  # type: ignore[union-attr]
+        assert store.claim_send(worker="w3") is None  # an event of ana's is in work
+        store.finish_event(working.id, "done")  # type: ignore[union-attr]
+        assert store.claim_send(worker="w3").key == "reply:1:1"  # type: ignore[union-attr]
+
     def test_media(self, store: Store) -> None:
         agent = store.create_agent("harbor", persona="", instructions="", embedder="bow")
         channel = store.create_channel(agent.id, "whatsapp", "1065")
@@ -366,9 +391,84 @@ class TestPrivacy:
         store.set_retention_days(agent.id, 30)
         assert store.retention_days() == {agent.id: 30}
         assert store.expired_conversation_ids(agent.id, utcnow() + timedelta(days=1)) == [other, web]
+        store.set_conversation_activity(other, utcnow() - timedelta(days=31))
+        assert store.expired_conversation_ids(agent.id, utcnow() - timedelta(days=30)) == [other]
+        with pytest.raises(NotFound):
+            store.set_conversation_activity(999_999, utcnow())
         store.create_user("ana", "hash")
         store.set_user_display_name("ana", "Ana from the shop")
         assert store.user_display_name("ana") == "Ana from the shop"
+
+    def test_a_contacts_conversations_with_agents_and_characters_are_erased(self, store: Store,
+                                                                             tmp_path: Path) -> None:
+        """One contact talked to an agent on WhatsApp and to a grounded character on Messenger (whose
+        factual turn ran in a conversation of the agent); erasure takes all of it, and only that."""
+        from frontdesk.safety.privacy import erase_contact, export_contact
+
+        agent = store.create_agent("harbor", persona="", instructions="", embedder="bow")
+        character = store.create_character("mira", {"spec": "chara_card_v3", "data": {"name": "Mira"}},
+                                           knowledge_agent_id=agent.id)
+        whatsapp = store.create_channel(agent.id, "whatsapp", "1065")
+        page = store.create_channel(None, "messenger", "2077", character_id=character.id)
+        with pytest.raises(ValueError, match="exactly one"):
+            store.create_channel(agent.id, "messenger", "2078", character_id=character.id)
+        assert store.list_channels(character_id=character.id) == [page] and page.agent_id is None
+        assert store.list_channels(agent.id) == [whatsapp]
+        mine = store.create_conversation(agent.id, "whatsapp", "1065:4917000")
+        store.add_message(mine, "user", "my order?")
+        talk = store.create_character_conversation(character.id, "messenger", "2077:4917000")
+        turns = store.create_conversation(agent.id, "character:mira")
+        store.set_character_conversation(talk, agent_conversation_id=turns)
+        store.add_message(turns, "user", "what does the tour cost?")
+        store.add_character_message(talk, "user", "hello Mira, I live at Elbchaussee 1")
+        store.add_character_message(talk, "assistant", "Ahoy!")
+        store.record_events([event(whatsapp.id, "m1", "4917000"),
+                             {**event(page.id, "p1", "4917000"), "platform": "messenger"}])
+        character_event = next(e for e in store.list_events(channel_id=page.id))
+        store.set_event_character_conversation(character_event.id, talk)
+        store.enqueue_sends([{"channel_id": page.id, "character_conversation_id": talk, "key": "reply:p1:0",
+                              "kind": "text", "path": "2077/messages", "body": {"text": "Ahoy!"}}])
+        other = store.create_character_conversation(character.id, "messenger", "2077:4918000")
+        store.add_character_message(other, "user", "someone else")
+        visitor = store.create_character_conversation(character.id, "web")
+
+        assert store.contact_character_conversation_ids("4917000") == [talk]
+        assert store.contact_character_conversation_ids("4917000", agent.id) == [talk]
+        assert store.contact_character_conversation_ids(f"character:{visitor}") == [visitor]
+        exported = export_contact(store, "4917000")
+        assert [c["id"] for c in exported["conversations"]] == [mine, turns]
+        assert [m["text"] for m in exported["character_conversations"][0]["messages"]] == [
+            "hello Mira, I live at Elbchaussee 1", "Ahoy!"]
+        erased = erase_contact(store, tmp_path, "4917000")
+        assert (erased["conversations"], erased["character_conversations"]) == (2, 1)
+        assert erased["messages"] == 4 and erased["events"] == 2 and erased["sends"] == 1
+        for gone in (mine, turns):
+            with pytest.raises(NotFound):
+                store.get_conversation(gone)
+        with pytest.raises(NotFound):
+            store.get_character_conversation(talk)
+        assert store.list_events(channel_id=page.id) == [] and store.sends_keyed("reply:p1:") == []
+        assert [m.text for m in store.character_messages(other)] == ["someone else"]  # others untouched
+        assert store.get_character_conversation(visitor).id == visitor
+        with pytest.raises(NotFound):
+            erase_contact(store, tmp_path, "4917000")
+
+    def test_character_conversations_expire_by_the_characters_or_its_agents_period(self, store: Store) -> None:
+        agent = store.create_agent("harbor", persona="", instructions="", embedder="bow")
+        grounded = store.create_character("mira", {"spec": "chara_card_v3", "data": {"name": "Mira"}},
+                                          knowledge_agent_id=agent.id)
+        free = store.create_character("otto", {"spec": "chara_card_v3", "data": {"name": "Otto"}})
+        kept = store.create_character("kim", {"spec": "chara_card_v3", "data": {"name": "Kim"}})
+        for character in (grounded, free, kept):
+            store.create_character_conversation(character.id, "web")
+        assert store.character_retention_days() == {}
+        store.set_retention_days(agent.id, 30)
+        store.set_character_retention_days(free.id, 7)
+        assert store.character_retention_days() == {grounded.id: 30, free.id: 7}
+        assert store.get_character("otto").retention_days == 7
+        later = utcnow() + timedelta(days=1)
+        assert len(store.expired_character_conversation_ids(free.id, later)) == 1
+        assert store.expired_character_conversation_ids(free.id, utcnow() - timedelta(days=1)) == []
 
 
 class TestEvaluation:
@@ -399,6 +499,40 @@ class TestEvaluation:
         assert signals["resolution"] == {"confirmed": 1, "assumed": 0, "unresolved": 1, "open": 1}
         time.sleep(1.1)  # times are kept to the second
         assert store.agent_signals(agent.id, idle_minutes=0)["resolution"]["assumed"] == 1
+
+
+def test_the_channels_rebuild_keeps_every_channel_and_its_events(tmp_path: Path) -> None:
+    """SQLite's 0012 rebuilds ``channels`` (agent_id became optional): a database made before it
+    keeps its channels, and their events and sends are not cascaded away by the rebuild."""
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys=ON")
+    db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, text in migrations(""):
+        if name >= "0012":
+            break
+        for statement in text.split(";\n"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT INTO migrations VALUES (?, '2026-01-01')", (name,))
+    db.execute("INSERT INTO agents (id, name, persona, instructions, embedder, created_at) "
+               "VALUES (1, 'harbor', '', '', 'bow', '2026-01-01')")
+    db.execute("INSERT INTO channels (id, agent_id, platform, account_id, created_at) "
+               "VALUES (7, 1, 'whatsapp', '1065', '2026-01-01')")
+    db.execute("INSERT INTO channel_events (channel_id, platform, event_key, kind, thread, payload, state, received_at) "
+               "VALUES (7, 'whatsapp', 'm1', 'text', 't', '{}', 'done', '2026-01-01')")
+    db.close()
+    store = open_store(f"sqlite:///{path}")
+    try:
+        channel = store.get_channel(7)
+        assert (channel.agent_id, channel.character_id, channel.account_id) == (1, None, "1065")
+        assert [e.event_key for e in store.list_events(channel_id=7)] == ["m1"]
+        store.remove_channel(7)  # foreign keys are on again: the events go with their channel
+        assert store.list_events(channel_id=7) == []
+    finally:
+        store.close()
 
 
 def test_every_migration_has_its_postgresql_twin() -> None:

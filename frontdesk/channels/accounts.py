@@ -1,4 +1,6 @@
-"""Connected accounts: which WhatsApp number, Facebook Page or Instagram account answers as which agent."""
+"""Connected accounts: which WhatsApp number, Facebook Page or Instagram account answers as which
+agent, or as which AI character (:meth:`Accounts.connect_character`; the policy check is the
+caller's, :meth:`frontdesk.characters.service.Characters.connect`)."""
 
 from __future__ import annotations
 
@@ -15,16 +17,19 @@ class Accounts:
     def connect(self, agent_name: str, platform: str, account_id: str, *, catalog_id: str | None = None,
                 handover_app_id: str | None = None, label: str = "") -> Channel:
         rules = rules_for(platform)
-        account_id = account_id.strip()
-        if not account_id.isdigit() or len(account_id) > 30:
-            raise InvalidInput(f"{platform} account id {account_id!r} is not valid: Meta's ids are digits "
-                               f"(the phone-number id, page id or Instagram account id, not the phone number)")
+        account_id = _checked_account(platform, account_id)
         if catalog_id is not None and not catalog_id.strip().isdigit():
             raise InvalidInput(f"catalog id {catalog_id!r} is not valid: Meta's catalog ids are digits")
         rules.check_account(catalog_id, handover_app_id)
         agent = self.store.get_agent(agent_name)
         return self.store.create_channel(agent.id, platform, account_id, catalog_id=catalog_id or None,
                                          handover_app_id=handover_app_id or None, label=label)
+
+    def connect_character(self, character_id: int, platform: str, account_id: str, *, label: str = "") -> Channel:
+        """Connect an account to a character (no catalog, no handover: a character has neither)."""
+        rules_for(platform)
+        return self.store.create_channel(None, platform, _checked_account(platform, account_id), label=label,
+                                         character_id=character_id)
 
     def channel(self, ref: str) -> Channel:
         """A channel by id, or by ``platform:account`` (``whatsapp:106540352242922``)."""
@@ -47,3 +52,11 @@ class Accounts:
         channel = self.channel(ref)
         self.store.remove_channel(channel.id)
         return channel
+
+
+def _checked_account(platform: str, account_id: str) -> str:
+    account_id = account_id.strip()
+    if not account_id.isdigit() or len(account_id) > 30:
+        raise InvalidInput(f"{platform} account id {account_id!r} is not valid: Meta's ids are digits "
+                           f"(the phone-number id, page id or Instagram account id, not the phone number)")
+    return account_id

@@ -4,6 +4,10 @@ A status updates the sends it names; a handover event moves the conversation's o
 while a person owns the conversation (or in standby) is kept for them; any other message is
 marked read, answered through the agent (:meth:`frontdesk.app.Frontdesk.chat`, passed in as
 ``chat``) and its reply queued, rendered for the event's platform (:mod:`.platforms`).
+
+On a channel connected to an AI character the message is answered by the character instead
+(``characters``, :class:`frontdesk.characters.service.Characters`: its greeting first in a new
+conversation, then its reply, under the same rules as on the web).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..answer import Answer, phrases
 from ..domain import Agent, Channel, ChannelEvent, Conversation, product_fields, utcnow
+from ..errors import UserError
 from ..store import Store
 from .media import MediaKeeper
 from .outbox import Outbox
@@ -37,6 +42,21 @@ class Voice(Protocol):
     def speak(self, text: str, language: str, fmt: str = "opus") -> Path | None: ...
 
 
+class CharacterReply(Protocol):
+    text: str
+    language: str
+    citations: list[dict[str, Any]]
+
+
+class CharacterLine(Protocol):
+    """AI characters for the channels (:class:`frontdesk.characters.service.Characters`)."""
+
+    def channel_conversation(self, character_id: int, platform: str, external_id: str,
+                             user: str = "User") -> tuple[int, str | None]: ...
+    def channel_reply(self, character_id: int, platform: str, conversation_id: int, text: str,
+                      user: str = "User") -> CharacterReply: ...
+
+
 @dataclass(frozen=True)
 class SpeakLater:
     """An answer to speak once its text has gone out (so the text never waits for the voice)."""
@@ -49,12 +69,13 @@ class SpeakLater:
 
 class EventProcessor:
     def __init__(self, store: Store, chat: Chat, outbox: Outbox, media: MediaKeeper,
-                 voice: Voice | None = None) -> None:
+                 voice: Voice | None = None, characters: CharacterLine | None = None) -> None:
         self.store = store
         self.chat = chat
         self.outbox = outbox
         self.media = media
         self.voice = voice
+        self.characters = characters
 
     def process(self, event: ChannelEvent) -> tuple[str, int | None]:
         """Handle ``event``: its final state (done, held, skipped) and its conversation."""
@@ -67,6 +88,8 @@ class EventProcessor:
                     self.store.record_delivery(message_id, event.payload["status"], event.payload.get("error"))
             return "done", None
         assert event.sender is not None
+        if channel.character_id is not None:
+            return self._as_character(channel, channel.character_id, event), None
         conversation = self._conversation(channel, event.sender)
         self.store.set_event_conversation(event.id, conversation.id)
         if event.kind == "handover":
@@ -89,7 +112,48 @@ class EventProcessor:
                                   rules.audio(later.to, str(spoken)), send_now=True)
         return "done", conversation.id
 
+    def _as_character(self, channel: Channel, character_id: int, event: ChannelEvent) -> str:
+        """A message on a character's channel: the character's greeting (in a new conversation) and
+        reply. No person takes a character's thread over: handover and standby events are only noted."""
+        if event.kind in ("handover", "standby"):
+            return "done"
+        if self.characters is None:
+            raise UserError("AI characters are not available to the channels here")
+        user = str(event.payload.get("name") or "User")[:64]
+        conversation_id, greeting = self.characters.channel_conversation(
+            character_id, channel.platform, f"{channel.account_id}:{event.sender}", user)
+        self.store.set_event_character_conversation(event.id, conversation_id)
+        if self.outbox.resend_queued(event):  # an earlier attempt got as far as queueing its reply
+            return "done"
+        rules = rules_for(channel.platform)
+        to = str(event.sender)
+        self.outbox.queue(channel, None, f"seen:{event.id}", rules.seen(event), send_now=True, quiet=True,
+                          character_conversation_id=conversation_id)
+        text = str(event.payload.get("text") or "").strip()
+        bodies = rules.text(to, greeting) if greeting else []
+        if text:
+            reply = self.characters.channel_reply(character_id, channel.platform, conversation_id, text, user)
+            answer = reply.text
+            if reply.citations:
+                lines = [f"{c['title']} ({phrases.as_of(reply.language)} {c['as_of']})" +
+                         (f": {c['url']}" if c.get("url") else "") for c in reply.citations[:3]]
+                answer += f"\n\n{phrases.sources_label(reply.language)}:\n" + "\n".join(lines)
+            bodies += rules.text(to, answer)
+        elif not greeting:  # media, an order, a voice note: a character reads text
+            kind = str((event.payload.get("media") or [{}])[0].get("kind") or "file")
+            bodies += rules.text(to, phrases.media_received(self._character_language(conversation_id), kind))
+        self.outbox.queue(channel, None, f"reply:{event.id}", bodies, send_now=True,
+                          character_conversation_id=conversation_id)
+        return "done"
+
+    def _character_language(self, conversation_id: int) -> str:
+        for message in reversed(self.store.character_messages(conversation_id, 0, 100_000)[-10:]):
+            if message.payload.get("language"):
+                return str(message.payload["language"])
+        return "en"
+
     def _conversation(self, channel: Channel, sender: str) -> Conversation:
+        assert channel.agent_id is not None
         external = f"{channel.account_id}:{sender}"
         found = self.store.find_conversation(channel.agent_id, channel.platform, external)
         if found is not None:
@@ -114,6 +178,7 @@ class EventProcessor:
                event: ChannelEvent) -> tuple[list[Body], SpeakLater | None]:
         """The Graph API request bodies that answer ``event``, in order, and the answer to speak after them."""
         rules = rules_for(channel.platform)
+        assert channel.agent_id is not None
         agent = self.store.get_agent_by_id(channel.agent_id)
         reply_id = str(event.payload.get("reply_id") or "")
         to = str(event.sender)

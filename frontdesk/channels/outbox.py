@@ -32,15 +32,17 @@ class Outbox:
         self.link = link
         self.wake = wake
 
-    def queue(self, channel: Channel, conversation: Conversation, key: str, bodies: Sequence[dict[str, Any]], *,
-              send_now: bool, quiet: bool = False) -> list[int]:
+    def queue(self, channel: Channel, conversation: Conversation | None, key: str, bodies: Sequence[dict[str, Any]], *,
+              send_now: bool, quiet: bool = False, character_conversation_id: int | None = None) -> list[int]:
         """Queue ``bodies`` (a ``_path`` entry names another endpoint than ``messages``); with ``send_now``
-        send them in this thread, raising a failure unless ``quiet``; else wake a worker."""
+        send them in this thread, raising a failure unless ``quiet``; else wake a worker. A character's
+        channel names its character conversation instead of an agent's ``conversation``."""
         sends = []
         for n, body in enumerate(bodies):
             body = dict(body)
             endpoint = body.pop("_path", "messages")
-            sends.append({"channel_id": channel.id, "conversation_id": conversation.id, "key": f"{key}:{n}",
+            sends.append({"channel_id": channel.id, "conversation_id": conversation.id if conversation else None,
+                          "character_conversation_id": character_conversation_id, "key": f"{key}:{n}",
                           "kind": _kind(body, endpoint), "path": f"{channel.account_id}/{endpoint}", "body": body})
         ids = self.store.enqueue_sends(sends)
         if send_now:

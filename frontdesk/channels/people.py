@@ -57,6 +57,8 @@ class People:
     def send_template(self, ref: str, to: str, name: str, language: str, parameters: Sequence[str] = ()) -> OutboxItem:
         """Send an approved WhatsApp template (allowed outside the 24-hour window); waits for Meta's answer."""
         channel = self.accounts.channel(ref)
+        if channel.agent_id is None:
+            raise UserError(f"channel {channel.id} answers as a character: templates are sent on an agent's channel")
         body = rules_for(channel.platform).template(to, name, language, parameters)
         external = f"{channel.account_id}:{to}"
         conversation = self.store.find_conversation(channel.agent_id, channel.platform, external) or \

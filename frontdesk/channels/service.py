@@ -32,7 +32,7 @@ from ..config import Settings
 from ..errors import InvalidInput
 from ..store import Store
 from .accounts import Accounts
-from .events import Chat, EventProcessor, Voice
+from .events import CharacterLine, Chat, EventProcessor, Voice
 from .graph import GraphClient
 from .inbound import parse_delivery, signature_matches
 from .link import MetaLink
@@ -48,21 +48,23 @@ class Channels:
     (:meth:`frontdesk.app.Frontdesk.chat`); ``http`` is the Graph API's HTTP client (tests pass one
     with an ``httpx.MockTransport``; by default the Graph client makes its own); ``voice`` hears
     voice notes and speaks answers (:class:`frontdesk.voice.turn.ChannelVoice`; without it a voice
-    note is acknowledged only)."""
+    note is acknowledged only); ``characters`` answers on the accounts connected to AI characters
+    (:class:`frontdesk.characters.service.Characters`)."""
 
     def __init__(self, store: Store, settings: Settings, chat: Chat, *, http: httpx.Client | None = None,
-                 voice: Voice | None = None) -> None:
+                 voice: Voice | None = None, characters: CharacterLine | None = None) -> None:
         self.store = store
         self.settings = settings
         self.link = MetaLink(settings, threading.Event(), http)
         self.accounts = Accounts(store)
         self.outbox = Outbox(store, self.link, lambda: self.workers.wake(), settings.claim_lease)
         self.media = MediaKeeper(store, self.link, settings.home)
-        self.processor = EventProcessor(store, chat, self.outbox, self.media, voice)
+        self.processor = EventProcessor(store, chat, self.outbox, self.media, voice, characters)
         self.workers = Workers(store, settings, self.link, self.processor, self.outbox)
         self.people = People(store, self.accounts, self.outbox)
         # the methods callers use, each where its concern lives
         self.connect = self.accounts.connect
+        self.connect_character = self.accounts.connect_character
         self.channel = self.accounts.channel
         self.of_agent = self.accounts.of_agent
         self.remove = self.accounts.remove

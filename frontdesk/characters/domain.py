@@ -23,6 +23,8 @@ class Character:
     updated_at: datetime
     #: Its public web chat (``/c/HANDLE``) answers visitors only when the owner made it public.
     public: bool = False
+    #: Days its conversations are kept (None: its knowledge agent's period, else kept; docs/characters.md).
+    retention_days: int | None = None
 
     @property
     def data(self) -> dict[str, Any]:

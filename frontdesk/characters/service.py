@@ -11,14 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput, UserError
+from ..errors import InvalidInput, NotFound, UserError
 from . import card as cards
 from .chat import CharacterChat
 from .domain import RATINGS, Character
 
 if TYPE_CHECKING:
     from ..app import Frontdesk
+    from ..domain import Channel
     from ..llm import ChatModel
+    from ..store.base import Message
+    from .chat import Reply
+    from .domain import CharacterConversation
 
 #: Fields of a card's ``data`` that create/edit set directly (the card's own names).
 EDITABLE = ("name", "description", "personality", "scenario", "first_mes", "alternate_greetings", "mes_example",
@@ -62,8 +66,19 @@ class Characters:
     def edit(self, handle: str, fields: dict[str, Any], *, avatar: bytes | None = None, remove_avatar: bool = False,
              knowledge: str | None = None, no_knowledge: bool = False, rating: str | None = None,
              book: dict[str, Any] | None = None, new_handle: str | None = None,
-             public: bool | None = None) -> Character:
+             public: bool | None = None, retention_days: int | None = None) -> Character:
+        """Change what is named; ``retention_days`` 0 clears the character's own period."""
         character = self.get(handle)
+        numbers = [c.account_id for c in self.channels(character) if c.platform == "whatsapp"]
+        if no_knowledge and numbers:
+            raise UserError(f"character {handle} answers on WhatsApp ({', '.join(numbers)}): without knowledge it "
+                            "would be a general-purpose chatbot, which WhatsApp's Business policy (since 15 January "
+                            "2026) does not allow on business numbers; disconnect the number first "
+                            f"(frontdesk channels remove whatsapp:{numbers[0]})")
+        if retention_days is not None:
+            if retention_days < 0:
+                raise InvalidInput("retention_days: must be 0 (keep) or more")
+            self.store.set_character_retention_days(character.id, retention_days or None)
         card = copy.deepcopy(character.card)
         for key, value in fields.items():
             if value is not None:
@@ -142,10 +157,77 @@ class Characters:
     def say(self, character: Character, conversation_id: int, text: str, user: str = "User") -> Iterator[tuple[str, Any]]:
         return self.chat.stream(character, conversation_id, text, user=user)
 
+    def conversation(self, character: Character, conversation_id: int, channel: str | None = None) -> CharacterConversation:
+        """Conversation ``conversation_id``, which must be ``character``'s (and on ``channel``, when given)."""
+        conversation = self.store.get_character_conversation(conversation_id)
+        if conversation.character_id != character.id or (channel is not None and conversation.channel != channel):
+            raise NotFound(f"no conversation {conversation_id}")
+        return conversation
+
+    def messages(self, conversation_id: int, after_id: int = 0, limit: int = 1000) -> list[Message]:
+        return self.store.character_messages(conversation_id, after_id, limit)
+
+    def find_conversation(self, character: Character, channel: str, external_id: str) -> CharacterConversation | None:
+        return self.store.find_character_conversation(character.id, channel, external_id)
+
+    def record_conversation(self, character: Character, channel: str, turns: list[tuple[str, str]]) -> int:
+        """A new conversation holding turns a client had before (the OpenAI-compatible API's transcript)."""
+        conversation = self.store.create_character_conversation(character.id, channel)
+        for role, text in turns:
+            self.store.add_character_message(conversation, role, text, {})
+        return conversation
+
+    def set_conversation_key(self, conversation_id: int, external_id: str) -> None:
+        self.store.set_character_conversation(conversation_id, external_id=external_id)
+
+    def allowed_origins(self, character: Character) -> list[str]:
+        """Web origins besides the server's own that may embed the character: its agent's."""
+        if character.knowledge_agent_id is None:
+            return []
+        return list(self.frontdesk.agent_by_id(character.knowledge_agent_id).allowed_origins)
+
+    # -- messaging channels (docs/characters.md) ------------------------------------------------
+
     def check_channel(self, character: Character, platform: str) -> None:
         """The policy for connecting a character to a messaging platform (docs/characters.md)."""
         if platform == "whatsapp" and character.knowledge_agent_id is None:
             raise UserError(WHATSAPP_POLICY.format(handle=character.handle))
+
+    def connect(self, handle: str, platform: str, account_id: str, *, label: str = "") -> Channel:
+        """Connect a Messenger page, an Instagram account or (a grounded character only) a WhatsApp
+        number to the character: it answers the messages that arrive there."""
+        character = self.get(handle)
+        self.check_channel(character, platform)
+        return self.frontdesk.channels.connect_character(character.id, platform, account_id, label=label)
+
+    def channels(self, character: Character) -> list[Channel]:
+        return self.store.list_channels(character_id=character.id)
+
+    def channel_conversation(self, character_id: int, platform: str, external_id: str,
+                             user: str = "User") -> tuple[int, str | None]:
+        """The conversation with a channel's sender (``account:sender``), made on their first message,
+        and the greeting to send first while the sender has not written in it yet."""
+        character = self.store.get_character_by_id(character_id)
+        found = self.store.find_character_conversation(character.id, platform, external_id)
+        conversation = found.id if found is not None else self.start(character, platform, external_id, user=user)
+        kept = self.store.character_messages(conversation, 0, 50)
+        if any(m.role == "user" for m in kept):
+            return conversation, None
+        greeting = next((m.text for m in kept if m.payload.get("mode") == "greeting"), None)
+        return conversation, greeting
+
+    def channel_reply(self, character_id: int, platform: str, conversation_id: int, text: str,
+                      user: str = "User") -> Reply:
+        """The character's whole reply to a message on a channel (the policy is checked again: the
+        character may have lost its knowledge since it was connected)."""
+        character = self.store.get_character_by_id(character_id)
+        self.check_channel(character, platform)
+        reply = None
+        for event, value in self.say(character, conversation_id, text, user):
+            if event == "done":
+                reply = value
+        assert reply is not None
+        return reply
 
 
 def _rating(rating: str) -> str:

@@ -12,6 +12,7 @@ def character_json(character: Character, knowledge: str | None, *, detail: bool 
     out: dict[str, Any] = {
         "handle": character.handle, "name": data["name"], "spec": character.card["spec"],
         "tags": data.get("tags", []), "knowledge": knowledge, "rating": character.rating, "public": character.public,
+        "retention_days": character.retention_days,
         "has_avatar": character.has_avatar, "lorebook_entries": len((data.get("character_book") or {}).get("entries", [])),
         "created_at": character.created_at.isoformat(), "updated_at": character.updated_at.isoformat(),
     }

@@ -57,7 +57,9 @@ def channels_list(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     """List connected channels (of AGENT, or all) with their message counts."""
     app = _app(ctx)
     names = agent_names(app)
-    rows = [channel_json(c, names.get(c.agent_id, "?"), app.channel_event_counts(c.id))
+    handles = {c.id: c.handle for c in app.characters.list_characters()} if agent is None else {}
+    rows = [channel_json(c, names.get(c.agent_id, "?") if c.agent_id is not None else None, app.channel_event_counts(c.id),
+                         character=handles.get(c.character_id, "?") if c.character_id is not None else None)
             for c in app.list_channels(app.agent(agent) if agent else None)]
     if as_json:
         _echo_json(rows)
@@ -65,7 +67,7 @@ def channels_list(ctx: click.Context, agent: str | None, as_json: bool) -> None:
     table = Table("id", "agent", "platform", "account", "catalog", "handover app", "label", "messages")
     for r in rows:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(r["events"].items())) or "none yet"
-        table.add_row(str(r["id"]), r["agent"], r["platform"], r["account_id"], r["catalog_id"] or "",
+        table.add_row(str(r["id"]), r["agent"] or f"character {r['character']}", r["platform"], r["account_id"], r["catalog_id"] or "",
                       r["handover_app_id"] or "", r["label"], counts)
     out_console.print(table)
 

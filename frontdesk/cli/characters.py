@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..characters.domain import RATINGS
 from ..characters.views import character_json
+from ..domain import PLATFORMS
 from ..errors import InvalidInput
 from .main import _app, _echo_json, cli, err_console, handled, json_flag, out_console
 
@@ -112,16 +113,37 @@ def characters_create(ctx: click.Context, handle: str, avatar: str | None, knowl
 @click.option("--no-knowledge", is_flag=True, help="Detach the character from its agent's knowledge.")
 @click.option("--no-avatar", is_flag=True, help="Remove the avatar.")
 @click.option("--rename", metavar="NEW_HANDLE", help="A new handle.")
+@click.option("--retention-days", type=click.IntRange(0, 36500), default=None,
+              help="Erase its conversations not updated for N days (0: its agent's period, else keep them).")
 @click.pass_context
 @handled
 def characters_edit(ctx: click.Context, handle: str, avatar: str | None, knowledge: str | None, rating: str | None,
                     lorebook: Any, public: bool | None, no_knowledge: bool, no_avatar: bool, rename: str | None,
-                    **values: Any) -> None:
+                    retention_days: int | None, **values: Any) -> None:
     """Change fields of HANDLE; everything not named stays as it is (unknown card fields included)."""
     character = _app(ctx).characters.edit(handle, _fields(values), avatar=Path(avatar).read_bytes() if avatar else None,
                                           remove_avatar=no_avatar, knowledge=knowledge, no_knowledge=no_knowledge,
-                                          rating=rating, book=_book(lorebook), new_handle=rename, public=public)
+                                          rating=rating, book=_book(lorebook), new_handle=rename, public=public,
+                                          retention_days=retention_days)
     click.echo(f"updated character {character.handle}")
+
+
+@characters.command("connect")
+@click.argument("handle")
+@click.argument("platform", type=click.Choice(PLATFORMS))
+@click.argument("account_id")
+@click.option("--label", default="", help="A note to recognise the channel by.")
+@click.pass_context
+@handled
+def characters_connect(ctx: click.Context, handle: str, platform: str, account_id: str, label: str) -> None:
+    """Connect ACCOUNT_ID (a page id, an Instagram account id; a WhatsApp phone-number id only for a
+    character with knowledge) to HANDLE: the character answers the messages sent there.
+
+    `frontdesk channels list` shows it, `frontdesk channels remove` disconnects it.
+    """
+    channel = _app(ctx).characters.connect(handle, platform, account_id, label=label)
+    click.echo(f"connected {platform} account {channel.account_id} to character {handle} (channel {channel.id}); "
+               "point Meta's webhook at https://YOUR-HOST/webhooks/meta")
 
 
 @characters.command("list")
@@ -224,7 +246,7 @@ def chat_with_character(ctx: click.Context, handle: str, user: str) -> None:
     err_console.print(f"loading the model for {handle} …", highlight=False)
     app.characters.chat.warm_up(character, user)
     conversation = app.characters.start(character, "cli", user=user)
-    for message in app.store.character_messages(conversation):
+    for message in app.characters.messages(conversation):
         click.echo(f"{character.name}> {message.text}")
     err_console.print(f"chatting with {character.name} (conversation {conversation}); an empty line ends",
                       highlight=False)

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import click
 
-from ..safety.privacy import erase_contact, expire_conversations, export_contact
+from ..domain import Agent
 from .main import _app, _echo_json, cli, handled
 
 
 @cli.group()
 def contacts() -> None:
-    """A customer's data: by phone number, PSID or web:<conversation id> (docs/security.md)."""
+    """A customer's data: by phone number, PSID, web:<conversation id> or character:<conversation id>
+    (docs/security.md)."""
 
 
-def _agent_id(ctx: click.Context, agent: str | None) -> int | None:
-    return _app(ctx).agent(agent).id if agent else None
+def _agent(ctx: click.Context, agent: str | None) -> Agent | None:
+    return _app(ctx).agent(agent) if agent else None
 
 
 @contacts.command("export")
@@ -24,7 +25,7 @@ def _agent_id(ctx: click.Context, agent: str | None) -> int | None:
 @handled
 def contacts_export(ctx: click.Context, contact: str, agent: str | None) -> None:
     """Print, as JSON, everything kept about CONTACT: conversations, messages, channel events."""
-    _echo_json(export_contact(_app(ctx).store, contact, _agent_id(ctx, agent)))
+    _echo_json(_app(ctx).export_contact(contact, _agent(ctx, agent)))
 
 
 @contacts.command("erase")
@@ -34,13 +35,13 @@ def contacts_export(ctx: click.Context, contact: str, agent: str | None) -> None
 @click.pass_context
 @handled
 def contacts_erase(ctx: click.Context, contact: str, agent: str | None, yes: bool) -> None:
-    """Delete everything kept about CONTACT (conversations, messages, channel events, media)."""
+    """Delete everything kept about CONTACT (conversations with agents and characters, messages,
+    channel events, media)."""
     if not yes:
         click.confirm(f"erase everything kept about {contact}?", abort=True)
-    app = _app(ctx)
-    erased = erase_contact(app.store, app.settings.home, contact, _agent_id(ctx, agent))
-    click.echo(f"erased {erased['conversations']} conversations, {erased['messages']} messages and "
-               f"{erased['events']} channel events of {contact}")
+    erased = _app(ctx).erase_contact(contact, _agent(ctx, agent))
+    click.echo(f"erased {erased['conversations']} conversations, {erased['character_conversations']} character "
+               f"conversations, {erased['messages']} messages and {erased['events']} channel events of {contact}")
 
 
 @contacts.command("expire")
@@ -48,5 +49,4 @@ def contacts_erase(ctx: click.Context, contact: str, agent: str | None, yes: boo
 @handled
 def contacts_expire(ctx: click.Context) -> None:
     """Erase now the conversations past their agent's retention period (the server does it hourly)."""
-    app = _app(ctx)
-    click.echo(f"erased {expire_conversations(app.store, app.settings.home)} expired conversations")
+    click.echo(f"erased {_app(ctx).expire_conversations()} expired conversations")

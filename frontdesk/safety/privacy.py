@@ -2,7 +2,10 @@
 masked where people read (logs, the console) unless revealed.
 
 A contact is named by phone number (``+49 151 2345678`` and ``4915123456789`` are the same
-WhatsApp sender), Messenger/Instagram PSID, or web visitor (``web:<conversation id>``).
+WhatsApp sender), Messenger/Instagram PSID, or web visitor (``web:<conversation id>``, or
+``character:<conversation id>`` for a visitor of a character's chat page). Conversations with AI
+characters count as the contact's too: a sender's character conversations on messaging
+channels, and the agent conversations a grounded character's factual turns ran in.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ _MASK = "•"
 def normalise_contact(contact: str) -> str:
     """The identifier conversations keep: digits only for a phone number or PSID, or ``web:<id>``."""
     text = contact.strip()
-    if re.fullmatch(r"web:\d{1,18}", text):
+    if re.fullmatch(r"(?:web|character):\d{1,18}", text):
         return text
     digits = re.sub(r"[\s().+-]", "", text)
     if not digits.isdigit() or not 5 <= len(digits) <= 30:
-        raise InvalidInput(f"{contact!r} is not a contact: give a phone number, a PSID (digits) or web:<conversation id>")
+        raise InvalidInput(f"{contact!r} is not a contact: give a phone number, a PSID (digits), web:<conversation id> "
+                           "or character:<conversation id>")
     return digits
 
 
@@ -57,11 +61,14 @@ def mask_phones(text: str, region: str = "DE") -> str:
 def export_contact(store: Any, contact: str, agent_id: int | None = None) -> dict[str, Any]:
     """Everything kept about ``contact``: conversations with their messages, and channel events."""
     who = normalise_contact(contact)
+    character_ids = store.contact_character_conversation_ids(who, agent_id)
+    characters = [store.get_character_conversation(i) for i in character_ids]
     ids = store.contact_conversation_ids(who, agent_id)
-    events = [] if who.startswith("web:") else store.contact_events(who, ids)
+    ids += [c.agent_conversation_id for c in characters if c.agent_conversation_id and c.agent_conversation_id not in ids]
+    events = [] if who.startswith(("web:", "character:")) else store.contact_events(who, ids)
     if agent_id is not None:
-        events = [e for e in events if e["conversation_id"] in ids]
-    if not ids and not events:
+        events = [e for e in events if e["conversation_id"] in ids or e["character_conversation_id"] in character_ids]
+    if not ids and not events and not characters:
         raise NotFound(f"nothing is kept about {contact!r}")
     conversations = []
     for conversation_id in ids:
@@ -69,7 +76,12 @@ def export_contact(store: Any, contact: str, agent_id: int | None = None) -> dic
         conversations.append({"id": c.id, "agent_id": c.agent_id, "channel": c.channel,
                               "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
                               "messages": [message_json(m) for m in store.messages(c.id, 0, 1_000_000)]})
+    with_characters = [{"id": c.id, "character": store.get_character_by_id(c.character_id).handle, "channel": c.channel,
+                        "created_at": c.created_at.isoformat(),
+                        "messages": [message_json(m) for m in store.character_messages(c.id, 0, 1_000_000)]}
+                       for c in characters]
     return {"contact": who, "exported_at": utcnow().isoformat(), "conversations": conversations,
+            "character_conversations": with_characters,
             "channel_events": [{"id": e["id"], "platform": e["platform"], "kind": e["kind"], "received_at": e["received_at"],
                                 "payload": e["payload"]} for e in events]}
 
@@ -77,18 +89,33 @@ def export_contact(store: Any, contact: str, agent_id: int | None = None) -> dic
 def erase_contact(store: Any, home: Path, contact: str, agent_id: int | None = None) -> dict[str, Any]:
     """Delete everything kept about ``contact`` (its media files too); counts of what went."""
     who = normalise_contact(contact)
+    character_ids = store.contact_character_conversation_ids(who, agent_id)
     ids = store.contact_conversation_ids(who, agent_id)
-    sender = None if who.startswith("web:") or agent_id is not None else who
-    if not ids and not (sender and store.contact_events(sender, [])):
+    sender = None if who.startswith(("web:", "character:")) or agent_id is not None else who
+    if not ids and not character_ids and not (sender and store.contact_events(sender, [])):
         raise NotFound(f"nothing is kept about {contact!r}")
+    with_characters = store.erase_character_conversations(character_ids)
+    _remove_files(home, with_characters.pop("media_files"))
+    ids += [i for i in with_characters.pop("agent_conversations") if i not in ids]  # grounded characters' turns
     erased = store.erase_conversations(ids, sender)
     _remove_files(home, erased.pop("media_files"))
-    return {"contact": who, **erased}
+    for count in ("messages", "events", "sends"):
+        erased[count] += with_characters[count]
+    return {"contact": who, **erased, "character_conversations": with_characters["character_conversations"]}
 
 
 def expire_conversations(store: Any, home: Path) -> int:
-    """Erase the conversations older than their agent's retention period; how many went."""
+    """Erase the conversations older than their retention period (an agent's; a character's own,
+    else its agent's); how many went, character conversations included."""
     now, total = utcnow(), 0
+    for character_id, days in store.character_retention_days().items():
+        ids = store.expired_character_conversation_ids(character_id, now - timedelta(days=days))
+        if ids:
+            erased = store.erase_character_conversations(ids)
+            _remove_files(home, erased.pop("media_files"))
+            total += erased["character_conversations"]
+            if erased["agent_conversations"]:
+                _remove_files(home, store.erase_conversations(erased["agent_conversations"])["media_files"])
     for agent_id, days in store.retention_days().items():
         ids = store.expired_conversation_ids(agent_id, now - timedelta(days=days))
         if ids:

@@ -23,7 +23,7 @@ from ..config import Settings
 from ..errors import AlreadyExists, Busy, FrontdeskError, InfrastructureError, NotFound, UserError
 from ..log import get_logger
 from ..safety.hostile import json_body_problem
-from ..safety.privacy import expire_conversations, redact_access_log
+from ..safety.privacy import redact_access_log
 from .jobs import Jobs
 from .ratelimit import rate_limiter, redis_client
 from .streaming import StreamSlots
@@ -78,7 +78,7 @@ class Services:
 
 
 class RetentionSweep:
-    """Erases conversations past their agent's retention period: at start, then hourly."""
+    """Erases conversations past their retention period (agents' and characters'): at start, then hourly."""
 
     def __init__(self, frontdesk: Frontdesk, every: float = 3600.0) -> None:
         self._stop = threading.Event()
@@ -90,7 +90,7 @@ class RetentionSweep:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                erased = expire_conversations(self._frontdesk.store, self._frontdesk.settings.home)
+                erased = self._frontdesk.expire_conversations()
                 if erased:
                     log.info("expired conversations erased", conversations=erased)
             except Exception as exc:  # noqa: BLE001 - the sweep retries next hour

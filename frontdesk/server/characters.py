@@ -40,6 +40,7 @@ from ..characters.views import character_json
 from ..domain import ApiKey
 from ..errors import FrontdeskError, NotFound
 from ..safety.public import public_citations
+from ..views import channel_json
 from .api import Key, Svc, unscoped
 from .app import RowId, Services
 from .console import Login, back, csrf_checked, page
@@ -82,6 +83,16 @@ class CharacterIn(CardFields):
 
 class CharacterPatch(CardFields):
     no_knowledge: bool = False
+    retention_days: int | None = Field(None, ge=0, le=36500, description=(
+        "Erase its conversations not updated for this many days (0: its agent's period, else keep them)."))
+
+
+class CharacterChannelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    platform: str = Field(pattern="^(whatsapp|messenger|instagram)$")
+    account_id: str = Field(min_length=1, max_length=30, description="Meta's id: page id, Instagram account id, "
+                            "WhatsApp phone-number id (WhatsApp: only a character with knowledge).")
+    label: str = Field("", max_length=200)
 
 
 class TextIn(BaseModel):
@@ -145,9 +156,38 @@ def patch_character(handle: str, body: CharacterPatch, svc: Svc, key: Key) -> di
         unscoped(key)
     fields = body.card_fields()
     fields.pop("no_knowledge", None)
+    fields.pop("retention_days", None)
     character = svc.frontdesk.characters.edit(handle, fields, knowledge=body.knowledge, no_knowledge=body.no_knowledge,
-                                              rating=body.rating, book=body.character_book, public=body.public)
+                                              rating=body.rating, book=body.character_book, public=body.public,
+                                              retention_days=body.retention_days)
     return _json(svc, character, detail=True)
+
+
+@router.get("/api/characters/{handle}/channels", summary="The messaging accounts the character answers on")
+def character_channels(handle: str, svc: Svc, key: Key) -> list[dict[str, Any]]:
+    character = _visible(svc, key, handle)
+    return [channel_json(c, None, svc.frontdesk.channel_event_counts(c.id), character=character.handle)
+            for c in svc.frontdesk.characters.channels(character)]
+
+
+@router.post("/api/characters/{handle}/channels", status_code=201,
+             summary="Connect a Messenger page or Instagram account (WhatsApp: a character with knowledge only)")
+def connect_character(handle: str, body: CharacterChannelIn, svc: Svc, key: Key) -> dict[str, Any]:
+    unscoped(key)
+    _visible(svc, key, handle)
+    channel = svc.frontdesk.characters.connect(handle, body.platform, body.account_id, label=body.label)
+    return channel_json(channel, None, character=handle)
+
+
+@router.delete("/api/characters/{handle}/channels/{channel_id}", summary="Disconnect a channel of the character")
+def disconnect_character(handle: str, channel_id: RowId, svc: Svc, key: Key) -> dict[str, Any]:
+    unscoped(key)
+    character = _visible(svc, key, handle)
+    channel = next((c for c in svc.frontdesk.characters.channels(character) if c.id == channel_id), None)
+    if channel is None:
+        raise HTTPException(404, f"no channel {channel_id}")
+    svc.frontdesk.channels.remove(str(channel.id))
+    return {"removed": channel_json(channel, None, character=handle)}
 
 
 @router.delete("/api/characters/{handle}", status_code=204, response_class=Response, summary="Delete a character")
@@ -179,9 +219,7 @@ def api_start(handle: str, svc: Svc, key: Key) -> dict[str, Any]:
 async def api_say(handle: str, conversation_id: RowId, body: TextIn, svc: Svc, key: Key) -> dict[str, Any]:
     def prepare() -> Character:
         character = _visible(svc, key, handle)
-        conversation = svc.frontdesk.store.get_character_conversation(conversation_id)
-        if conversation.character_id != character.id or conversation.channel != "api":
-            raise HTTPException(404, f"no conversation {conversation_id}")
+        svc.frontdesk.characters.conversation(character, conversation_id, "api")  # 404 if it is not this one's
         return character
 
     character = await run_in_threadpool(prepare)
@@ -196,7 +234,7 @@ async def api_say(handle: str, conversation_id: RowId, body: TextIn, svc: Svc, k
 
 def _messages(svc: Services, conversation_id: int, after: int = 0) -> list[dict[str, Any]]:
     return [{"id": m.id, "role": m.role, "text": m.text, "created_at": m.created_at.isoformat()}
-            for m in svc.frontdesk.store.character_messages(conversation_id, after)]
+            for m in svc.frontdesk.characters.messages(conversation_id, after)]
 
 
 # -- the public chat ------------------------------------------------------------------------------
@@ -210,9 +248,7 @@ def _public(svc: Services, request: Request, handle: str) -> tuple[Character, st
         raise HTTPException(404, f"no public character named {handle!r}")
     origin = request.headers.get("origin")
     if origin is not None:
-        allowed = [f"{request.url.scheme}://{request.url.netloc}"]
-        if character.knowledge_agent_id is not None:
-            allowed += list(svc.frontdesk.store.get_agent_by_id(character.knowledge_agent_id).allowed_origins)
+        allowed = [f"{request.url.scheme}://{request.url.netloc}", *svc.frontdesk.characters.allowed_origins(character)]
         if origin not in allowed and "*" not in allowed:
             raise HTTPException(403, f"this site ({origin}) may not embed character {handle!r}")
     return character, origin
@@ -234,11 +270,10 @@ def _limit(svc: Services, request: Request, character: Character) -> None:
 
 def _visitor_conversation(svc: Services, character: Character, conversation_id: int, token: str) -> int:
     try:
-        conversation = svc.frontdesk.store.get_character_conversation(conversation_id)
+        conversation = svc.frontdesk.characters.conversation(character, conversation_id, "web")
     except NotFound:
         conversation = None
-    if conversation is None or conversation.character_id != character.id or conversation.channel != "web" or \
-            not conversation.secret_hash or not hmac.compare_digest(auth.digest(token), conversation.secret_hash):
+    if conversation is None or not conversation.secret_hash or not hmac.compare_digest(auth.digest(token), conversation.secret_hash):
         raise HTTPException(404, "no such conversation")
     return conversation.id
 
@@ -352,21 +387,16 @@ def completion_character(svc: Services, key: ApiKey, model: str) -> Character | 
 def v1_turn(svc: Services, key: ApiKey, character: Character, turns: list[tuple[str, str]],
             conversation_id: int | None, transcript_key: Any) -> tuple[int, str]:
     """The conversation for an OpenAI-style request (found again by the transcript it resends) and the new message."""
-    store = svc.frontdesk.store
+    characters = svc.frontdesk.characters
     history, message = turns[:-1], turns[-1][1]
     if conversation_id is not None:
-        conversation = store.get_character_conversation(conversation_id)
-        if conversation.character_id != character.id or conversation.channel != "openai":
-            raise HTTPException(404, f"no conversation {conversation_id}")
-        return conversation.id, message
+        return characters.conversation(character, conversation_id, "openai").id, message
     if history:
-        found = store.find_character_conversation(character.id, "openai", transcript_key(key, history))
+        found = characters.find_conversation(character, "openai", transcript_key(key, history))
         if found is not None:
             return found.id, message
-    conversation = store.create_character_conversation(character.id, "openai")
-    for role, text in history:  # a transcript frontdesk has not seen (its greeting included): kept for context
-        store.add_character_message(conversation, role, text, {})
-    return conversation, message
+    # a transcript frontdesk has not seen (its greeting included): kept for context
+    return characters.record_conversation(character, "openai", history), message
 
 
 async def v1_completion(svc: Services, key: ApiKey, character: Character, request: Any, transcript_key: Any) -> Any:
@@ -388,8 +418,7 @@ async def v1_completion(svc: Services, key: ApiKey, character: Character, reques
 
     def remember(text: str) -> None:
         if request.conversation_id is None:
-            svc.frontdesk.store.set_character_conversation(
-                conversation, external_id=transcript_key(key, [*turns, ("assistant", text)]))
+            svc.frontdesk.characters.set_conversation_key(conversation, transcript_key(key, [*turns, ("assistant", text)]))
 
     def extra(reply: Any) -> dict[str, Any]:
         return {"conversation_id": conversation, "character": character.handle, "mode": reply.mode,
@@ -496,7 +525,7 @@ def _console_routes() -> None:
         characters = svc.frontdesk.characters
         character = characters.get(handle)
         return page("character.html", request, login, character=character, data=character.data,
-                    fields=_CONSOLE_FIELDS, agents=[a.name for a in svc.frontdesk.store.list_agents()],
+                    fields=_CONSOLE_FIELDS, agents=[a.name for a in svc.frontdesk.list_agents()],
                     knowledge=characters.knowledge_name(character), ratings=RATINGS, flash=flash,
                     entries=len((character.data.get("character_book") or {}).get("entries", [])),
                     greeting=characters.greeting(character))

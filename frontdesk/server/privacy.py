@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..safety.privacy import erase_contact, export_contact
+from ..domain import Agent
 from .api import Key
 from .app import Services, services
 from .console import Login, back, csrf_checked
@@ -18,22 +18,26 @@ from .console import Login, back, csrf_checked
 router = APIRouter(tags=["privacy"])
 Svc = Annotated[Services, Depends(services)]
 Contact = Annotated[str, Query(min_length=1, max_length=60,
-                               description="A phone number, a PSID or web:<conversation id>.")]
+                               description="A phone number, a PSID, web:<conversation id> or character:<conversation id>.")]
+
+
+def _scope(svc: Services, agent_id: int | None) -> Agent | None:
+    return svc.frontdesk.agent_by_id(agent_id) if agent_id is not None else None
 
 
 @router.get("/api/contacts/export", summary="Everything kept about a customer (data access request)")
 def api_export(contact: Contact, svc: Svc, key: Key) -> dict[str, Any]:
-    return export_contact(svc.frontdesk.store, contact, key.agent_id)
+    return svc.frontdesk.export_contact(contact, _scope(svc, key.agent_id))
 
 
 @router.delete("/api/contacts", summary="Erase everything kept about a customer (erasure request)")
 def api_erase(contact: Contact, svc: Svc, key: Key) -> dict[str, Any]:
-    return erase_contact(svc.frontdesk.store, svc.settings.home, contact, key.agent_id)
+    return svc.frontdesk.erase_contact(contact, _scope(svc, key.agent_id))
 
 
 @router.get("/console/contacts/export", include_in_schema=False)
 async def console_export(contact: Contact, svc: Svc, login: Login) -> Response:
-    data = await run_in_threadpool(export_contact, svc.frontdesk.store, contact)
+    data = await run_in_threadpool(svc.frontdesk.export_contact, contact)
     return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="contact-export.json"'})
 
 
@@ -41,5 +45,5 @@ async def console_export(contact: Contact, svc: Svc, login: Login) -> Response:
 def console_erase(svc: Svc, login: Login, csrf: Annotated[str, Form()],
                   contact: Annotated[str, Form(min_length=1, max_length=60)]) -> Response:
     csrf_checked(login, csrf)
-    erased = erase_contact(svc.frontdesk.store, svc.settings.home, contact)
+    erased = svc.frontdesk.erase_contact(contact)
     return back("/console/", f"Erased {erased['conversations']} conversations of that contact.")

@@ -117,7 +117,8 @@ class ReplyOut(Shape):
 
 class ChannelOut(Shape):
     id: int
-    agent: str
+    agent: str | None
+    character: str | None = None
     platform: str
     account_id: str
     catalog_id: str | None

@@ -47,16 +47,19 @@ class ChannelTables:
     @staticmethod
     def _channel(r: Any) -> Channel:
         return Channel(r["id"], r["agent_id"], r["platform"], r["account_id"], r["catalog_id"],
-                       r["handover_app_id"], r["label"], datetime.fromisoformat(r["created_at"]))
+                       r["handover_app_id"], r["label"], datetime.fromisoformat(r["created_at"]), r["character_id"])
 
-    def create_channel(self, agent_id: int, platform: str, account_id: str, *, catalog_id: str | None = None,
-                       handover_app_id: str | None = None, label: str = "") -> Channel:
+    def create_channel(self, agent_id: int | None, platform: str, account_id: str, *, catalog_id: str | None = None,
+                       handover_app_id: str | None = None, label: str = "",
+                       character_id: int | None = None) -> Channel:
+        if (agent_id is None) == (character_id is None):
+            raise ValueError("a channel answers as an agent or as a character: give exactly one")
         try:
             with self._tx() as db:
                 channel_id = int(db.execute(
-                    "INSERT INTO channels (agent_id, platform, account_id, catalog_id, handover_app_id, label, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    (agent_id, platform, account_id, catalog_id, handover_app_id, label, _ts(utcnow()))
+                    "INSERT INTO channels (agent_id, character_id, platform, account_id, catalog_id, handover_app_id, "
+                    "label, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    (agent_id, character_id, platform, account_id, catalog_id, handover_app_id, label, _ts(utcnow()))
                 ).fetchone()[0])
         except self.integrity_errors:
             raise AlreadyExists(f"{platform} account {account_id} cannot be connected: it is already taken") from None
@@ -72,11 +75,14 @@ class ChannelTables:
         rows = self._query("SELECT * FROM channels WHERE platform = ? AND account_id = ?", (platform, account_id))
         return self._channel(rows[0]) if rows else None
 
-    def list_channels(self, agent_id: int | None = None) -> list[Channel]:
-        if agent_id is None:
-            rows = self._query("SELECT * FROM channels ORDER BY id")
-        else:
+    def list_channels(self, agent_id: int | None = None, *, character_id: int | None = None) -> list[Channel]:
+        """All channels, or those answering as ``agent_id`` or as ``character_id``."""
+        if agent_id is not None:
             rows = self._query("SELECT * FROM channels WHERE agent_id = ? ORDER BY id", (agent_id,))
+        elif character_id is not None:
+            rows = self._query("SELECT * FROM channels WHERE character_id = ? ORDER BY id", (character_id,))
+        else:
+            rows = self._query("SELECT * FROM channels ORDER BY id")
         return [self._channel(r) for r in rows]
 
     def remove_channel(self, channel_id: int) -> None:
@@ -156,6 +162,11 @@ class ChannelTables:
         with self._tx() as db:
             db.execute("UPDATE channel_events SET conversation_id = ? WHERE id = ?", (conversation_id, event_id))
 
+    def set_event_character_conversation(self, event_id: int, conversation_id: int) -> None:
+        """The character conversation an event of a character's channel belongs to (erased with it)."""
+        with self._tx() as db:
+            db.execute("UPDATE channel_events SET character_conversation_id = ? WHERE id = ?", (conversation_id, event_id))
+
     def resume_channel_work(self) -> tuple[int, int]:
         """Events and sends whose worker's lease ran out (its process died) go back to the queue.
         Work whose lease is still running belongs to a live process and is left alone."""
@@ -213,18 +224,19 @@ class ChannelTables:
         ids = []
         with self._tx() as db:
             for s in sends:
-                db.execute("INSERT INTO channel_outbox (channel_id, conversation_id, key, kind, path, body, "
-                           "state, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (key) DO NOTHING",
-                           (s["channel_id"], s.get("conversation_id"), s["key"], s["kind"], s["path"],
-                            json.dumps(s["body"]), now))
+                db.execute("INSERT INTO channel_outbox (channel_id, conversation_id, character_conversation_id, key, "
+                           "kind, path, body, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?) "
+                           "ON CONFLICT (key) DO NOTHING",
+                           (s["channel_id"], s.get("conversation_id"), s.get("character_conversation_id"), s["key"],
+                            s["kind"], s["path"], json.dumps(s["body"]), now))
                 ids.append(db.execute("SELECT id FROM channel_outbox WHERE key = ?", (s["key"],)).fetchone()[0])
         return ids
 
     def claim_send(self, send_id: int | None = None, *, retry_failed: bool = False, worker: str = "",
                    lease: float = LEASE_SECONDS) -> OutboxItem | None:
         """Mark a pending send as being sent by ``worker``: ``send_id`` (also a failed one with
-        ``retry_failed``), or the oldest whose conversation has no event in work and no earlier send
-        waiting. A send whose worker's lease ran out counts as pending. None if there is none."""
+        ``retry_failed``), or the oldest whose conversation (an agent's or a character's) has no event
+        in work and no earlier send waiting. A send whose worker's lease ran out counts as pending. None if there is none."""
         now = _precise_now()
         if send_id is None and not self._query("SELECT 1 FROM channel_outbox WHERE state = 'pending' "
                                                "OR (state = 'sending' AND lease_until < ?) LIMIT 1", (_ts(now),)):
@@ -235,9 +247,11 @@ class ChannelTables:
                 row = db.execute(
                     "SELECT o.id FROM channel_outbox o WHERE "
                     "(o.state = 'pending' OR (o.state = 'sending' AND o.lease_until < ?)) "
-                    "AND NOT EXISTS (SELECT 1 FROM channel_events e WHERE e.conversation_id = o.conversation_id "
+                    "AND NOT EXISTS (SELECT 1 FROM channel_events e WHERE (e.conversation_id = o.conversation_id "
+                    "  OR e.character_conversation_id = o.character_conversation_id) "
                     "  AND e.state = 'working' AND e.lease_until >= ?) "
-                    "AND NOT EXISTS (SELECT 1 FROM channel_outbox p WHERE p.conversation_id = o.conversation_id "
+                    "AND NOT EXISTS (SELECT 1 FROM channel_outbox p WHERE (p.conversation_id = o.conversation_id "
+                    "  OR p.character_conversation_id = o.character_conversation_id) "
                     f"  AND p.id < o.id AND {open_send}) "
                     f"ORDER BY o.id LIMIT 1{self.skip_locked}", (_ts(now), _ts(now))).fetchone()
                 if row is None:

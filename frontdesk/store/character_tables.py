@@ -27,13 +27,14 @@ class CharacterTables:
         def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]: ...
 
     _COLUMNS = ("id, handle, card, knowledge_agent_id, rating, avatar IS NOT NULL AS has_avatar, created_at, updated_at, "
-                "public")
+                "public, retention_days")
 
     @staticmethod
     def _character(r: Any) -> Character:
         return Character(r["id"], r["handle"], json.loads(r["card"]), r["knowledge_agent_id"], r["rating"],
                          bool(r["has_avatar"]), datetime.fromisoformat(r["created_at"]),
-                         datetime.fromisoformat(r["updated_at"]), bool(r["public"]))
+                         datetime.fromisoformat(r["updated_at"]), bool(r["public"]),
+                         r["retention_days"])
 
     def create_character(self, handle: str, card: dict[str, Any], *, avatar: bytes | None = None,
                          assets: dict[str, bytes] | None = None, knowledge_agent_id: int | None = None,

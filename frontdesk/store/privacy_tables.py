@@ -75,6 +75,66 @@ class PrivacyTables:
         return {"conversations": conversations, "messages": messages, "events": len(events), "sends": outbox,
                 "media_files": orphaned}
 
+    # -- conversations with AI characters ----------------------------------------------------
+
+    def contact_character_conversation_ids(self, contact: str, agent_id: int | None = None) -> list[int]:
+        """Ids of the character conversations of ``contact``: on a messaging channel by its sender id,
+        or ``character:<id>`` (a web visitor's); with ``agent_id``, of the characters grounded in it."""
+        scope, params = ("AND character_id IN (SELECT id FROM characters WHERE knowledge_agent_id = ?)",
+                         [agent_id]) if agent_id is not None else ("", [])
+        if contact.startswith("character:"):
+            ref = contact.removeprefix("character:")
+            if not ref.isdigit():
+                return []
+            rows = self._query(f"SELECT id FROM character_conversations WHERE id = ? {scope}", (int(ref), *params))
+        elif contact.startswith("web:"):
+            return []
+        else:
+            rows = self._query(
+                "SELECT id FROM character_conversations WHERE channel IN ('whatsapp', 'messenger', 'instagram') AND "
+                f"external_id IS NOT NULL AND substr(external_id, {self.instr}(external_id, ':') + 1) = ? {scope} "
+                "ORDER BY id", (contact, *params))
+        return [int(r[0]) for r in rows]
+
+    def erase_character_conversations(self, conversation_ids: Sequence[int]) -> dict[str, Any]:
+        """Delete character conversations with their messages, channel events and sends; what went,
+        the agent conversations their grounded turns ran in (for the caller to erase), and media
+        files no other row still needs."""
+        ids = list(conversation_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        with self._tx() as db:
+            agent_conversations = [int(r[0]) for r in db.execute(
+                f"SELECT agent_conversation_id FROM character_conversations WHERE id IN ({marks}) "
+                "AND agent_conversation_id IS NOT NULL", ids).fetchall()]
+            events = [r[0] for r in db.execute(
+                f"SELECT id FROM channel_events WHERE character_conversation_id IN ({marks})", ids).fetchall()]
+            event_marks = ",".join("?" * len(events)) or "NULL"
+            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})",
+                                              events).fetchall()]
+            messages = db.execute(f"DELETE FROM character_messages WHERE conversation_id IN ({marks})", ids).rowcount
+            sends = db.execute(f"DELETE FROM channel_outbox WHERE character_conversation_id IN ({marks})", ids).rowcount
+            db.execute(f"DELETE FROM channel_events WHERE id IN ({event_marks})", events)
+            conversations = db.execute(f"DELETE FROM character_conversations WHERE id IN ({marks})", ids).rowcount
+            orphaned = [p for p in set(media) if not db.execute("SELECT 1 FROM channel_media WHERE path = ?", (p,)).fetchone()]
+        return {"character_conversations": conversations, "messages": messages, "events": len(events), "sends": sends,
+                "media_files": orphaned, "agent_conversations": agent_conversations}
+
+    def character_retention_days(self) -> dict[int, int]:
+        """Character id -> days its conversations are kept: its own period, else its agent's."""
+        rows = self._query("SELECT c.id, COALESCE(c.retention_days, a.retention_days) FROM characters c "
+                           "LEFT JOIN agents a ON a.id = c.knowledge_agent_id "
+                           "WHERE COALESCE(c.retention_days, a.retention_days) IS NOT NULL")
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def expired_character_conversation_ids(self, character_id: int, before: datetime) -> list[int]:
+        rows = self._query("SELECT id FROM character_conversations WHERE character_id = ? AND updated_at < ? ORDER BY id",
+                           (character_id, before.isoformat()))
+        return [int(r[0]) for r in rows]
+
+    def set_character_retention_days(self, character_id: int, days: int | None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE characters SET retention_days = ? WHERE id = ?", (days, character_id))
+
     def expired_conversation_ids(self, agent_id: int, before: datetime) -> list[int]:
         """Conversations of ``agent_id`` not updated since ``before`` (the retention sweep)."""
         rows = self._query("SELECT id FROM conversations WHERE agent_id = ? AND updated_at < ? ORDER BY id",

@@ -131,6 +131,10 @@ class SQLStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
                         if statement.strip():
                             db.execute(statement)
                     db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _ts(utcnow())))
+            self._check_foreign_keys(db)
+
+    def _check_foreign_keys(self, db: Connection) -> None:
+        """Raise if the migrations left a row that breaks a foreign key (where the check was off)."""
 
     # -- conversations ----------------------------------------------------------------------
 
@@ -170,6 +174,13 @@ class SQLStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
         with self._tx() as db:
             db.execute("UPDATE conversations SET status = ?, owner = ?, updated_at = ? WHERE id = ?",
                        (status, owner, _ts(utcnow()), conversation_id))
+
+    def set_conversation_activity(self, conversation_id: int, at: datetime) -> None:
+        """When the conversation was last active: an older conversation brought in from elsewhere, or
+        a test of the rules that look at idle time (resolution signals, retention)."""
+        with self._tx() as db:
+            if db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (_ts(at), conversation_id)).rowcount == 0:
+                raise NotFound(f"no conversation {conversation_id}")
 
     def list_conversations(self, agent_id: int | None = None, *, query: str = "", status: str | None = None,
                            limit: int = 50, offset: int = 0) -> list[Conversation]:

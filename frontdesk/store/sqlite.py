@@ -36,6 +36,21 @@ class SQLiteStore(SQLStore):
             self._db.execute(f"PRAGMA {pragma}")
         self._migrate()
 
+    def _migrate(self) -> None:
+        """SQLite's way to change a table (https://www.sqlite.org/lang_altertable.html): foreign keys
+        off around the migrations (a rebuilt table's DROP must not cascade), checked before commit."""
+        with self._lock:
+            self._db.execute("PRAGMA foreign_keys=OFF")
+            try:
+                super()._migrate()
+            finally:
+                self._db.execute("PRAGMA foreign_keys=ON")
+
+    def _check_foreign_keys(self, db: Any) -> None:
+        broken = db.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"a migration left rows that break foreign keys: {[tuple(r) for r in broken[:5]]}")
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:  # type: ignore[override]
         with self._lock:
