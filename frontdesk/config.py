@@ -129,6 +129,8 @@ class Settings:
     voice_unsure_below: float = 0.5
     #: Longest recording transcribed, in seconds (WhatsApp allows 16 MB of audio).
     voice_max_seconds: float = 900.0
+    #: Longest initial prompt for the recogniser, built from the agent's product names (0: no prompt).
+    voice_prompt_chars: int = 300
     #: Redis for what several server processes share: rate limits and login throttling
     #: (``redis://127.0.0.1:6379/0``); empty keeps them per process.
     redis_url: str = ""

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,7 @@ from frontdesk.voice import audio as voice_audio
 from frontdesk.voice.base import RecordingTooLong
 from frontdesk.voice.spoken import for_speech
 from frontdesk.voice.testing import FakeSynthesizer, FakeTranscriber, tone
+from frontdesk.voice.vocabulary import distinctive_terms, initial_prompt
 
 from .conftest import AGENT, Served, ServerThread, serve_sample, sse_events
 
@@ -245,6 +247,65 @@ def test_a_widget_recording_is_answered_like_a_typed_question_and_spoken(served:
     assert typed[-1][0] == "done"
 
 
+# -- the business's own words for the recogniser -------------------------------------------------
+
+@dataclass
+class _Item:
+    title: str
+    text: str = ""
+    kind: str = "product"
+    fields: dict = field(default_factory=dict)
+
+
+def test_the_initial_prompt_holds_the_rarest_names_of_the_catalog_in_its_spelling() -> None:
+    items = [_Item("Tanami Gravel 700 Bike", "A gravel bike for long rides, in white.", fields={"brand": "Velotraum"}),
+             _Item("Tanami Gravel 650 Bike", "The smaller gravel bike, in white."),
+             _Item("Kettenöl Ceramic 100 ml", "Chain oil for dry weather."),
+             _Item("Trail Bike XR7", "A trail bike with a white frame."),
+             _Item("Opening hours", "We are open from nine; every bike is serviced in house.", kind="page")]
+    terms = [t for t, _ in distinctive_terms(items)]
+    # names first (never written in lower case, or letters with digits), rarest first; ordinary words last
+    assert terms.index("Kettenöl") < terms.index("Tanami") < terms.index("Gravel")
+    assert terms.index("XR7") < terms.index("Gravel") and "700" not in terms and "ml" not in terms
+    assert terms.index("Velotraum") < terms.index("Tanami")
+    assert terms[-1] == "Bike"  # in every product and in the shop's prose
+    prompt = initial_prompt(items)
+    # each title once, for its most distinctive word; a brand on its own
+    assert prompt == "Velotraum. Kettenöl Ceramic 100 ml. Trail Bike XR7. Tanami Gravel 700 Bike."
+    assert "Opening hours" not in prompt  # product titles only, while there are products
+    assert initial_prompt(items, max_chars=30) == "Velotraum. Trail Bike XR7."  # bounded; whole titles that fit
+    assert len(initial_prompt([_Item(f"Modell Q{n} " + "Zubehör " * 20) for n in range(100)])) <= 300
+    pages = [_Item("Haus Seeblick", "Ein Hotel am See.", kind="page"), _Item("Anreise", "Mit dem Zug.", kind="page")]
+    assert initial_prompt(pages) == "Haus Seeblick. Anreise."  # no products: the titles of what there is
+    assert initial_prompt([]) == "" and initial_prompt([_Item("A 4")]) == ""
+
+
+def test_the_agents_product_names_reach_the_transcriber_and_follow_its_knowledge(served: Served,
+                                                                                  tmp_path: Path) -> None:
+    app = served.app
+    app.store.update_agent(AGENT, public=True)
+    transcriber: FakeTranscriber = app.voice.transcriber  # type: ignore[assignment]
+    note = tone(2.0)
+    transcriber.script(note, "Is the grinder in stock?", "en")
+    with httpx.Client(base_url=served.url, timeout=30) as web:
+        started = web.post(f"/widget/{AGENT}/conversations").json()
+        path = f"/widget/{AGENT}/conversations/{started['id']}/recordings"
+        headers = {"X-Conversation-Token": started["token"]}
+        sse_events(web.post(path, files={"file": ("note.ogg", note, "audio/ogg")}, headers=headers))
+        prompt = str(transcriber.calls[-1]["prompt"])
+        assert "Comandante C40 MK4 Hand Grinder." in prompt and "Yirgacheffe" in prompt and len(prompt) <= 300
+        catalog = tmp_path / "more.csv"
+        catalog.write_text("id,title,description,price,availability\n"
+                           "ZX-1,Zassenhaus Quito Hand Grinder,A hand grinder with a quick click adjustment.,89.00 EUR,"
+                           "in stock\n")
+        assert app.add_source(AGENT, str(catalog)).ok
+        sse_events(web.post(path, files={"file": ("note.ogg", note, "audio/ogg")}, headers=headers))
+        assert "Zassenhaus Quito Hand Grinder." in str(transcriber.calls[-1]["prompt"])  # rebuilt after the sync
+    assert app.voice.business_prompt(app.store, app.agent("other").id) == ""  # no knowledge, no prompt
+    off = Voice(Settings.from_env({"FRONTDESK_HOME": str(tmp_path)}, voice_prompt_chars=0), FakeTranscriber())
+    assert off.business_prompt(app.store, app.agent(AGENT).id) == ""
+
+
 def test_the_widget_recording_route_keeps_the_widget_protections(served: Served,
                                                                 request: pytest.FixtureRequest) -> None:
     app = served.app
@@ -322,6 +383,29 @@ def test_german_is_spoken_by_espeak_and_prices_are_said_in_words(real_voice: Voi
     spoken = real_voice.speak("Der Espresso kostet 4,90 €.", "de")
     assert spoken.speech.voice == "espeak-ng:de" and spoken.text == "Der Espresso kostet vier Euro neunzig."
     assert spoken.speech.duration > 1.0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
+def test_the_business_prompt_makes_whisper_spell_its_product_names(real_voice: Voice, built_home: Path) -> None:
+    """espeak-ng says two questions naming products of the sample shop; Whisper base, told the shop's
+    product titles (built from its knowledge, not written for this test), spells the names right."""
+    from frontdesk.voice.speech import EspeakSynthesizer
+
+    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(built_home)}))
+    try:
+        prompt = real_voice.business_prompt(app.store, app.agent(AGENT).id)
+    finally:
+        app.close()
+    names = ["Comandante", "Eureka", "Mignon", "Specialita"]
+    assert all(n in prompt for n in names), prompt
+    heard: dict[str, list[str]] = {"without": [], "with": []}
+    for question in ("Is the Comandante hand grinder in stock?", "How much is the Eureka Mignon Specialita grinder?"):
+        note = voice_audio.encode(EspeakSynthesizer().synthesize(question, "en"), "opus")[0]
+        heard["without"].append(real_voice.hear(note, language="en").text)
+        heard["with"].append(real_voice.hear(note, language="en", prompt=prompt).text)
+    right = {k: sum(n in " ".join(v) for n in names) for k, v in heard.items()}
+    assert right["with"] >= 3 and right["with"] > right["without"], heard
 
 
 @pytest.mark.slow

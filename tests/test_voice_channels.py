@@ -72,6 +72,8 @@ def test_a_whatsapp_voice_note_is_fetched_heard_answered_and_spoken_once(meta: M
     texts = _texts(meta, m.CUSTOMER)
     assert len(texts) == 1 and "9:00" in texts[0] and "Quellen" in texts[0]  # grounded, cited, in German
     assert "Sie fragten nach" not in texts[0]  # a clear recording: no restating
+    prompts = {str(c["prompt"]) for c in meta.app.voice.transcriber.calls}  # type: ignore[attr-defined]
+    assert len(prompts) == 1 and "Yirgacheffe" in prompts.pop()  # the shop's product names, told to the recogniser
     audio = _audio(meta, m.CUSTOMER)
     assert len(audio) == 1 and audio[0]["audio"]["id"] in meta.graph.uploads
     uploaded, mime = meta.graph.uploads[audio[0]["audio"]["id"]]

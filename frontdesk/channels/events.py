@@ -38,7 +38,7 @@ class Voice(Protocol):
     """Voice notes for the channels (:class:`frontdesk.voice.turn.ChannelVoice`)."""
 
     def seconds(self, data: bytes) -> float: ...
-    def hear(self, data: bytes, fallback_language: str) -> Heard: ...
+    def hear(self, data: bytes, fallback_language: str, agent: Agent | None = None) -> Heard: ...
     def speak(self, text: str, language: str, fmt: str = "opus") -> Path | None: ...
 
 
@@ -232,7 +232,7 @@ class EventProcessor:
         if seconds > LONG_NOTE_SECONDS:  # a long note: say it is being listened to before the answer
             self.outbox.queue(channel, conversation, f"listening:{event.id}",
                               rules.text(to, voice_replies.listening(language, seconds)), send_now=True, quiet=True)
-        heard = self.voice.hear(data, language)
+        heard = self.voice.hear(data, language, agent)
         payload = {"channel_event": event.id, "media": media, **voice_payload(recording, heard)}
         if heard.reply is not None:  # not audio, no speech, too long: ask to type; nothing else is lost
             self.store.add_message(conversation.id, "user", customer_text(event), payload)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import InvalidInput
+from ..store import Store
 from . import audio
 from .base import Progress, Speech, Synthesizer, Transcriber, Transcript
 from .spoken import for_speech
+from .vocabulary import initial_prompt
 
 #: The agent's voice replies: never, when the customer spoke (sent a recording), always.
 REPLY_MODES = ("off", "spoken", "always")
@@ -35,6 +37,7 @@ class Voice:
         self._synthesizer = synthesizer
         self._lock = threading.Lock()
         self.languages = tuple(x.strip().lower() for x in settings.voice_languages.split(",") if x.strip())
+        self._prompts: dict[int, tuple[int, str]] = {}  # agent id -> (knowledge revision, prompt)
 
     @property
     def transcriber(self) -> Transcriber:
@@ -66,6 +69,19 @@ class Voice:
         audio.decode(data, self.settings.voice_max_seconds)  # refuse what is not audio before loading a model
         return self.transcriber.transcribe(data, language=language, fallback_language=fallback_language,
                                            prompt=prompt, progress=progress)
+
+    def business_prompt(self, store: Store, agent_id: int) -> str:
+        """The recogniser's initial prompt for an agent: its product names (:mod:`.vocabulary`),
+        rebuilt when its knowledge changes; "" when ``voice_prompt_chars`` is 0 or there are none."""
+        if self.settings.voice_prompt_chars <= 0:
+            return ""
+        revision = store.agent_revision(agent_id)
+        cached = self._prompts.get(agent_id)
+        if cached is not None and cached[0] == revision:
+            return cached[1]
+        prompt = initial_prompt(store.items_of_agent(agent_id), self.settings.voice_prompt_chars)
+        self._prompts[agent_id] = (revision, prompt)
+        return prompt
 
     def unsure(self, transcript: Transcript) -> bool:
         return transcript.unsure(self.settings.voice_unsure_below)

@@ -50,10 +50,13 @@ class Heard:
         return replies.you_asked(self.language, self.question) if self.unsure and self.question else ""
 
 
-def hear(frontdesk: Frontdesk, data: bytes, *, fallback_language: str, progress: Progress | None = None) -> Heard:
+def hear(frontdesk: Frontdesk, data: bytes, *, fallback_language: str, progress: Progress | None = None,
+         agent: Agent | None = None) -> Heard:
+    """What ``data`` says; with ``agent``, the recogniser is told the agent's product names first."""
     voice = frontdesk.voice
     try:
-        transcript = voice.hear(data, fallback_language=fallback_language, progress=progress)
+        prompt = voice.business_prompt(frontdesk.store, agent.id) if agent is not None else ""
+        transcript = voice.hear(data, fallback_language=fallback_language, prompt=prompt or None, progress=progress)
     except RecordingTooLong as exc:
         return Heard(None, replies.too_long(fallback_language, frontdesk.settings.voice_max_seconds / 60),
                      False, fallback_language, str(exc))
@@ -121,7 +124,7 @@ def answer_recording(frontdesk: Frontdesk, agent: Agent, conversation_id: int, d
     ``("speech", SpokenAnswer)`` when the agent speaks its answers."""
     media = keep_recording(frontdesk, data, mime_type, channel)
     heard = hear(frontdesk, data, fallback_language=conversation_language(frontdesk, conversation_id),
-                 progress=progress)
+                 progress=progress, agent=agent)
     yield "heard", heard
     payload = voice_payload(media, heard)
     answer: Answer | None = None
@@ -163,12 +166,12 @@ class ChannelVoice:
         except FrontdeskError:
             return 0.0
 
-    def hear(self, data: bytes, fallback_language: str) -> Heard:
+    def hear(self, data: bytes, fallback_language: str, agent: Agent | None = None) -> Heard:
         def progress(done: float, total: float) -> None:
             if total > LONG_NOTE_SECONDS:
                 log.info("transcribing a long voice note", heard_s=round(done, 1), total_s=round(total, 1))
 
-        return hear(self.frontdesk, data, fallback_language=fallback_language, progress=progress)
+        return hear(self.frontdesk, data, fallback_language=fallback_language, progress=progress, agent=agent)
 
     def speak(self, text: str, language: str, fmt: str = "opus") -> Path | None:
         """``text`` spoken in ``fmt`` (OGG/Opus for WhatsApp, M4A for Messenger and Instagram) and kept
