@@ -106,6 +106,8 @@ def test_whatsapp_takes_only_a_character_with_knowledge(meta: Meta, tmp_path: Pa
     assert connected.exit_code == 0, connected.output
     listed = CliRunner().invoke(cli, ["--home", home, "channels", "list", "--json"])
     assert '"character": "mira"' in listed.output
+    shown = CliRunner().invoke(cli, ["--home", home, "characters", "show", "mira"])
+    assert f"- whatsapp:{CHARACTER_PHONE}" in shown.output
 
     model = meta.app.characters.chat.model
     model.reply = "Shipping costs 1.99 EUR, trust me. Lovely weather today."
@@ -168,3 +170,35 @@ def test_erasing_a_contact_takes_their_character_conversations_too(meta: Meta) -
     channel = meta.app.characters.channels(mira)[0]
     assert [e.sender for e in meta.app.channel_events(channel.id)] == [other]
     assert http.get("/api/contacts/export", params={"contact": m.CUSTOMER}).status_code == 404
+
+
+def test_the_console_connects_and_disconnects_a_characters_accounts(meta: Meta) -> None:
+    import re
+
+    import httpx
+
+    from frontdesk.characters.service import WHATSAPP_POLICY
+
+    meta.app.create_user("ana", "correct horse battery")
+    with httpx.Client(base_url=meta.served.url, timeout=30) as browser:
+        browser.post("/console/login", data={"name": "ana", "password": "correct horse battery"})
+        page = browser.get("/console/characters/mira")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        assert "No channels yet." in page.text
+        refused = browser.post("/console/characters/mira/channels", data={
+            "csrf": csrf, "platform": "whatsapp", "account_id": CHARACTER_PHONE}, follow_redirects=True)
+        assert WHATSAPP_POLICY.format(handle="mira")[:80] in refused.text.replace("&#39;", "'")
+        connected = browser.post("/console/characters/mira/channels", data={
+            "csrf": csrf, "platform": "instagram", "account_id": CHARACTER_IG, "label": "Mira on Instagram"},
+            follow_redirects=True)
+        assert "Connected instagram account" in connected.text and "Mira on Instagram" in connected.text
+        saved = browser.post("/console/characters/mira", data={"csrf": csrf, "name": "Captain Mira",
+                                                               "retention_days": "14"})
+        assert saved.status_code == 303 and meta.app.characters.get("mira").retention_days == 14
+        browser.post("/console/characters/mira", data={"csrf": csrf, "name": "Captain Mira"})  # no field: unchanged
+        assert meta.app.characters.get("mira").retention_days == 14
+        channel = meta.app.characters.channels(meta.app.characters.get("mira"))[0]
+        assert browser.post(f"/console/characters/mira/channels/{channel.id}/remove",
+                            data={"csrf": "wrong"}).status_code == 403
+        browser.post(f"/console/characters/mira/channels/{channel.id}/remove", data={"csrf": csrf})
+        assert meta.app.characters.channels(meta.app.characters.get("mira")) == []

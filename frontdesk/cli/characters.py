@@ -188,6 +188,9 @@ def characters_show(ctx: click.Context, handle: str, as_json: bool) -> None:
         if data.get(key):
             click.echo(f"\n[{key}]\n" + "\n".join(f"- {v}" for v in data[key]))
     click.echo(f"\n[character_book] {row['lorebook_entries']} entries")
+    channels = app.characters.channels(character)
+    if channels:
+        click.echo("\n[channels]\n" + "\n".join(f"- {c.platform}:{c.account_id} (channel {c.id})" for c in channels))
 
 
 @characters.command("delete")

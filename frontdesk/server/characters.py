@@ -524,7 +524,9 @@ def _console_routes() -> None:
     def console_character(handle: str, request: Request, svc: Svc, login: Login, flash: str = "") -> HTMLResponse:
         characters = svc.frontdesk.characters
         character = characters.get(handle)
-        return page("character.html", request, login, character=character, data=character.data,
+        channels = [channel_json(c, None, svc.frontdesk.channel_event_counts(c.id), character=character.handle)
+                    for c in characters.channels(character)]
+        return page("character.html", request, login, character=character, data=character.data, channels=channels,
                     fields=_CONSOLE_FIELDS, agents=[a.name for a in svc.frontdesk.list_agents()],
                     knowledge=characters.knowledge_name(character), ratings=RATINGS, flash=flash,
                     entries=len((character.data.get("character_book") or {}).get("entries", [])),
@@ -535,10 +537,37 @@ def _console_routes() -> None:
         form = dict(await request.form())
         csrf_checked(login, str(form.get("csrf", "")))
         knowledge = str(form.get("knowledge", "")).strip()
-        await run_in_threadpool(lambda: svc.frontdesk.characters.edit(
-            handle, _form_fields(form), knowledge=knowledge or None, no_knowledge=not knowledge,
-            rating=str(form.get("rating") or "general"), public=form.get("public") == "on"))
+        retention = form.get("retention_days")  # absent: unchanged; empty: its agent's period
+        try:
+            await run_in_threadpool(lambda: svc.frontdesk.characters.edit(
+                handle, _form_fields(form), knowledge=knowledge or None, no_knowledge=not knowledge,
+                rating=str(form.get("rating") or "general"), public=form.get("public") == "on",
+                retention_days=None if retention is None else int(str(retention)) if str(retention).isdigit() else 0))
+        except FrontdeskError as exc:
+            return back(f"/console/characters/{handle}", str(exc))
         return back(f"/console/characters/{handle}", "Saved.")
+
+    @router.post("/console/characters/{handle}/channels", include_in_schema=False)
+    def console_connect(handle: str, svc: Svc, login: Login, csrf: Annotated[str, Form()],
+                        platform: Annotated[str, Form(max_length=20)], account_id: Annotated[str, Form(max_length=40)],
+                        label: Annotated[str, Form(max_length=200)] = "") -> Response:
+        csrf_checked(login, csrf)
+        try:
+            channel = svc.frontdesk.characters.connect(handle, platform, account_id, label=label.strip())
+        except FrontdeskError as exc:
+            return back(f"/console/characters/{handle}", str(exc))
+        return back(f"/console/characters/{handle}", f"Connected {channel.platform} account {channel.account_id}.")
+
+    @router.post("/console/characters/{handle}/channels/{channel_id}/remove", include_in_schema=False)
+    def console_disconnect(handle: str, channel_id: RowId, svc: Svc, login: Login,
+                           csrf: Annotated[str, Form()]) -> Response:
+        csrf_checked(login, csrf)
+        character = svc.frontdesk.characters.get(handle)
+        channel = next((c for c in svc.frontdesk.characters.channels(character) if c.id == channel_id), None)
+        if channel is None:
+            return back(f"/console/characters/{handle}", f"no channel {channel_id}")
+        svc.frontdesk.channels.remove(str(channel.id))
+        return back(f"/console/characters/{handle}", f"Disconnected {channel.platform} account {channel.account_id}.")
 
     @router.post("/console/characters/{handle}/delete", include_in_schema=False)
     def console_delete(handle: str, svc: Svc, login: Login, csrf: Annotated[str, Form()]) -> Response:
