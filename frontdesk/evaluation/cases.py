@@ -24,8 +24,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from ..answer import Answer, Responder
-from ..answer.dates import date_facts
+from ..answer.dates import date_facts, question_days
 from ..answer.meaning import vacuous
+from ..answer.schedule import parse_schedule, schedule_facts
 from ..answer.verify import denied_claims, misbound_values, unsupported_claims
 from ..domain import Agent, effective_price
 from ..errors import InvalidInput
@@ -143,6 +144,38 @@ def _corpus_in(store: KnowledgeStore, agent: Agent, language: str) -> str:
     return _CORPORA[key][1]
 
 
+_SCHEDULES: dict[int, tuple[int, list[str]]] = {}
+
+
+def _schedule_texts(store: KnowledgeStore, agent: Agent) -> list[str]:
+    """The agent's documents that give opening hours, closures or recurring events (kept while
+    their number is unchanged)."""
+    items = store.items_of_agent(agent.id)
+    if agent.id not in _SCHEDULES or _SCHEDULES[agent.id][0] != len(items):
+        today = datetime.now(UTC).date()
+        texts = []
+        for item in items:
+            if item.kind != "product":
+                schedule = parse_schedule(item.text, today)
+                if schedule.has_hours or schedule.closures or schedule.events:
+                    texts.append(item.text)
+        _SCHEDULES[agent.id] = (len(items), texts)
+    return _SCHEDULES[agent.id][1]
+
+
+def reference_facts(question: str, texts: list[str], now: datetime, language: str) -> list[str]:
+    """What the schedule reasoner computes for ``question`` from each document (``texts``), as the
+    responder computes it from its evidence: "Tuesday: open 8:00–12:00 and 13:30–16:00." for a
+    table that writes "Di". Each document is reasoned over on its own, so one page's hours are
+    not merged with another's; every event's next dates are given, as every upcoming date of the
+    sources is (dates.date_facts)."""
+    days = [m.day for m in question_days(question, now.date())]
+    facts: list[str] = []
+    for text in texts:
+        facts += [f for f in schedule_facts(question, text, now, language, days, wants_dates=True) if f not in facts]
+    return facts
+
+
 def check(case: Case, answer: Answer) -> list[str]:
     reasons = []
     declined = answer.handoff and not answer.grounded
@@ -193,8 +226,9 @@ def run_case(responder: Responder, store: KnowledgeStore, agent: Agent, case: Ca
         answer = responder.answer(agent, turn, conversation, now=now)
     assert answer is not None
     reasons = check(case, answer)
-    today = now.astimezone(ZoneInfo(timezone)).date()  # the day the responder answered on
-    facts = " ".join(date_facts(case.question, corpus, today, answer.language))
+    local_now = now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)  # the day the responder answered on
+    facts = "\n".join(date_facts(case.question, corpus, local_now.date(), answer.language)
+                      + reference_facts(case.question, _schedule_texts(store, agent), local_now, answer.language))
     unsupported = wrong_facts(answer, case, corpus, _corpus_in(store, agent, answer.language), facts)
     if unsupported:
         reasons.append("states something no source says: " + ", ".join(unsupported))
