@@ -125,13 +125,16 @@ class SQLStore(ChannelTables, EvalTables, CharacterTables, PrivacyTables):
         with self._tx() as db:
             db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             done = {row[0] for row in db.execute("SELECT name FROM migrations").fetchall()}
+            applied = False
             for name, text in migrations(self.dialect):
                 if name not in done:
                     for statement in text.split(";\n"):
                         if statement.strip():
                             db.execute(statement)
                     db.execute("INSERT INTO migrations VALUES (?, ?)", (name, _ts(utcnow())))
-            self._check_foreign_keys(db)
+                    applied = True
+            if applied:
+                self._check_foreign_keys(db)
 
     def _check_foreign_keys(self, db: Connection) -> None:
         """Raise if the migrations left a row that breaks a foreign key (where the check was off)."""
