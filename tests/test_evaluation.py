@@ -265,3 +265,29 @@ def test_the_independent_check_reads_a_sale_price_as_a_price_and_still_finds_a_d
     assert unsupported_claims("The Profitec Go Espresso Machine costs 799.00 EUR.", corpus) == []
     assert unsupported_claims("Its regular price is 899.00 EUR.", corpus) == []
     assert unsupported_claims("The Profitec Go Espresso Machine costs 699.00 EUR.", corpus)  # a price no source has
+
+
+def test_the_independent_check_binds_catalog_prices_within_one_language(home: Path, upstream: ServerThread) -> None:
+    """Words bind a value to a product only in the catalog's language: a German answer naming an
+    English catalog's product by its German word is not a wrong fact for that reason (its price
+    is still checked against the catalog), while an English answer that gives one product's price
+    for another kind of product still is."""
+    from frontdesk.evaluation.cases import Case, _corpus_in, source_corpus, wrong_facts
+
+    app = Frontdesk(served_settings(home, upstream))
+    try:
+        agent = app.agent(AGENT)
+        corpus = source_corpus(app.store, agent, utcnow())
+        german, english = _corpus_in(app.store, agent, "de"), _corpus_in(app.store, agent, "en")
+    finally:
+        app.close()
+
+    def facts(text: str, language: str, question: str, same: str) -> list[str]:
+        answer = type("A", (), {"answer": text, "language": language, "grounded": True})()
+        return wrong_facts(answer, Case([question], [], [], [], False, language, "catalog", None), corpus, same)
+
+    assert facts("Die günstigste Espressomaschine kostet 799.00 EUR.", "de",
+                 "Was kostet die günstigste Espressomaschine?", german) == []
+    assert facts("Die günstigste Espressomaschine kostet 699.00 EUR.", "de",
+                 "Was kostet die günstigste Espressomaschine?", german)  # a price no source has
+    assert facts("The cheapest grinder costs 799.00 EUR.", "en", "What does your cheapest grinder cost?", english)

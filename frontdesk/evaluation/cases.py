@@ -128,7 +128,10 @@ _CORPORA: dict[tuple[int, str], tuple[int, str]] = {}
 
 
 def _corpus_in(store: KnowledgeStore, agent: Agent, language: str) -> str:
-    """The text of the agent's documents in ``language`` (kept while their number is unchanged)."""
+    """The text of the agent's documents and products in ``language`` (kept while their number is
+    unchanged): words bind values only within one language, so a German answer about an English
+    catalog's product is checked against the catalog by ``unsupported_claims``, not bound to its
+    English title's words (the responder's own check does the same across languages)."""
     items = store.items_of_agent(agent.id)
     key = (agent.id, language)
     if key not in _CORPORA or _CORPORA[key][0] != len(items):
@@ -139,7 +142,7 @@ def _corpus_in(store: KnowledgeStore, agent: Agent, language: str) -> str:
                 f" (regular price {i.fields.get('price')} {i.fields.get('currency') or ''})."
                 f" Availability: {i.fields.get('availability') or ''}."
                 if i.kind == "product" else "")
-            for i in items if i.kind == "product" or i.language in (None, language))
+            for i in items if i.language in (None, language))
         _CORPORA[key] = (len(items), text)
     return _CORPORA[key][1]
 
