@@ -75,6 +75,7 @@ def test_a_translation_that_changes_the_meaning_is_not_used(office: Frontdesk) -
     assert answer.answer.startswith("Unsere Informationen dazu (auf Englisch):") and HOLIDAYS in answer.answer
     assert len(model.calls) == 3, "answer, translation, back-translation"
     assert "back_translation_s" in answer.timings
+    assert any("weekend" in p for p in answer.problems)  # the transcript says why it is quoted
 
 
 def test_a_translation_that_drops_the_condition_is_not_used(office: Frontdesk) -> None:
@@ -136,6 +137,7 @@ def test_condition_words_are_what_follows_a_preposition_and_the_calendar() -> No
     ("Warum sind Impfungen wichtig?", "Warum sind Impfungen wichtig?"),
     ("Impfungen sind wichtig.", "Warum sind Impfungen wichtig?"),
     ("Yes, you can pay with PayPal.", "Can I pay with PayPal?"),
+    ("Ja, wir liefern in die USA.", "Liefert ihr in die USA?"),  # "liefern" and "liefert" have two stems
 ])
 def test_a_restatement_of_the_question_is_vacuous(answer: str, question: str) -> None:
     assert vacuous(answer, question)
@@ -145,6 +147,7 @@ def test_a_restatement_of_the_question_is_vacuous(answer: str, question: str) ->
     ("Yes, we accept PayPal, credit cards and Klarna invoice.", "Can I pay with PayPal?"),
     ("Ja, 255 Euro im Monat.", "Bekommen Familien Kindergeld?"),  # a figure is content
     ("Impfungen schützen vor schweren Krankheiten.", "Warum sind Impfungen wichtig?"),
+    ("Nein, wir liefern nicht in die USA.", "Liefert ihr in die USA?"),  # a negation is content
 ])
 def test_a_short_answer_that_adds_content_is_not_vacuous(answer: str, question: str) -> None:
     assert not vacuous(answer, question)

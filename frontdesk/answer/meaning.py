@@ -17,7 +17,8 @@ which is exactly the difference these checks exist to see.
 * **A vacuous answer** (:func:`vacuous`): every content word of the answer is one of the
   question's (yes/no words aside), and it gives no number the question does not: "Familien
   können finanzielle Unterstützung erhalten." to "Können Familien finanzielle Unterstützung
-  erhalten?". It is treated like the model's ``NO_ANSWER``.
+  erhalten?" (a negation the question lacks is content: "Nein, wir liefern nicht in die USA.").
+  It is treated like the model's ``NO_ANSWER``.
 """
 
 from __future__ import annotations
@@ -135,10 +136,31 @@ def translation_problems(source: str, back: str) -> list[str]:
 
 def vacuous(answer: str, question: str) -> bool:
     """Whether ``answer`` adds nothing to ``question``: its content words are all the question's
-    (or yes/no words) and it gives no number the question does not."""
+    (or yes/no words), it gives no number the question does not, and it negates nothing the
+    question does not negate ("Nein, wir liefern nicht in die USA." says something)."""
+    claim = re.sub(r"^\s*(?:no|nein)\b[\s,.!:;-]*", "", answer, flags=re.I)  # "No." alone says no more than "Yes."
+    if len(_NEGATED.findall(claim)) > len(_NEGATED.findall(question)):
+        return False
     asked = _bag(question)
     asked_long = [t for t in tokens(question) if len(t) >= 4]
     new_numbers = set(_NUMBER.findall(answer)) - set(_NUMBER.findall(question))
     if new_numbers:
         return False
-    return all(w in YES_NO or _known(w, f, asked, asked_long) for w, f in content_words(answer).items())
+    question_words = tokens(question)
+    return all(w in YES_NO or _known(w, f, asked, asked_long) or _inflected(w, question_words)
+               for w, f in content_words(answer).items())
+
+
+def _inflected(word: str, others: list[str]) -> bool:
+    """Whether ``word`` is another inflection of one of ``others`` that the stemmer keeps apart:
+    "liefern" and "liefert" (the question's "ihr" answered with "wir"), a shared start of at
+    least five letters and endings of at most two."""
+    for other in others:
+        n = 0
+        for a, b in zip(word, other, strict=False):
+            if a != b:
+                break
+            n += 1
+        if n >= 5 and len(word) - n <= 2 and len(other) - n <= 2:
+            return True
+    return False

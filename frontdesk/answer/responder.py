@@ -249,7 +249,7 @@ class Responder:
             yield "delta", " " + addition
             pieces.append(addition)
         if mode == "evidence" and not pieces:
-            quoted = self._from_evidence(plan, documents, products, timings)
+            quoted = self._from_evidence(plan, documents, products, timings, problems)
             documents = documents[:1] if quoted else []  # cite what the answer quotes
             for sentence in quoted:
                 if first_piece is None:
@@ -605,7 +605,7 @@ class Responder:
     # -- answers without the model ------------------------------------------------------------
 
     def _from_evidence(self, plan: Plan, documents: list[Evidence], products: list[Evidence],
-                       timings: dict[str, float] | None = None) -> list[str]:
+                       timings: dict[str, float] | None = None, problems: list[str] | None = None) -> list[str]:
         """An answer made only of the evidence: the best passage's sentences, quoted in their own words.
 
         When a product is the better evidence, or the question shops by price, stock or option,
@@ -619,13 +619,13 @@ class Responder:
         language = evidence.item.language or plan.language
         if language == plan.language:
             return list(evidence.sentences)
-        translated = self._translate(evidence.sentences, plan.language, language, timings)
+        translated = self._translate(evidence.sentences, plan.language, language, timings, problems)
         if translated:
             return translated
         return [phrases.quoting_other_language(plan.language, language), *evidence.sentences]
 
     def _translate(self, sentences: list[str], language: str, source_language: str,
-                   timings: dict[str, float] | None = None) -> list[str] | None:
+                   timings: dict[str, float] | None = None, problems: list[str] | None = None) -> list[str] | None:
         """The evidence's sentences in the customer's language, by the answer model, or None.
 
         The translation must pass the same check as an answer (every number, name, address and
@@ -633,8 +633,8 @@ class Responder:
         the original; and it must mean what the sentences mean: the same model translates it
         back, and the back-translation may say nothing the sentences do not and lose none of
         their conditions (meaning.translation_problems). Otherwise the sentences are quoted as
-        written. The second call costs about as long as the first (``timings``:
-        ``translation_s``, ``back_translation_s``)."""
+        written, and what the meaning check found goes to ``problems``. The second call costs
+        about as long as the first (``timings``: ``translation_s``, ``back_translation_s``)."""
         if self.model is None:
             return None
         source = " ".join(sentences)
@@ -652,8 +652,11 @@ class Responder:
         back = self._translated(text, source_language)
         if timings is not None:
             timings["back_translation_s"] = round(time.perf_counter() - started, 4)
-        if not back or translation_problems(source, back):
-            return None  # the translation may say something else
+        changed = translation_problems(source, back) if back else ["no back-translation"]
+        if changed:  # the translation may say something else
+            if problems is not None:
+                problems.extend(changed)
+            return None
         return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
 
     def _translated(self, text: str, language: str) -> str:

@@ -206,8 +206,9 @@ def wrong_facts(answer: Answer, case: Case, corpus: str, same_language: str, fac
     the responder: unsupported claims and dropped conditions against all the sources
     (``corpus``); values bound to the wrong entity and a "yes" to what the sources deny or rule
     out against the sources in the answer's language (``same_language``: words compare only
-    within one language); and an answer that only restates the question ("Familien können
-    finanzielle Unterstützung erhalten."), which says nothing the sources support."""
+    within one language); and a model's answer that only restates the question ("Familien können
+    finanzielle Unterstützung erhalten."), which says nothing the sources support (a quote of
+    the sources is the sources, whatever its words)."""
     unsupported = unsupported_claims(answer.answer, corpus, allow=" ".join(case.turns) + " " + facts,
                                      language=answer.language)
     if same_language:
@@ -215,7 +216,7 @@ def wrong_facts(answer: Answer, case: Case, corpus: str, same_language: str, fac
                                                    names=answer.language == "en")
                         if p not in unsupported]
         unsupported += [p for p in denied_claims(answer.answer, same_language, case.question) if p not in unsupported]
-    if answer.grounded and vacuous(answer.answer, " ".join(case.turns)):
+    if answer.grounded and answer.mode == "model" and vacuous(answer.answer, " ".join(case.turns)):
         unsupported.append("restates the question without answering it")
     return unsupported
 
