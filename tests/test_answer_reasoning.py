@@ -225,6 +225,27 @@ def test_the_cheapest_of_a_kind_comes_from_the_catalogs_prices(store_app) -> Non
     assert "Cheapest matching product: Hand grinder Basic, 39.00 EUR." in model.calls[0][1]["content"]
 
 
+def test_the_cheapest_in_stock_skips_what_is_sold_out(app, tmp_path) -> None:
+    from frontdesk.answer import Responder
+
+    catalog = tmp_path / "boots.csv"
+    catalog.write_text(
+        "id,title,description,availability,price\n"  # the sold-out pair matches the question best
+        "B1,Hiking boots Ridge,Hiking boots: our lightest hiking boots for long hikes,out of stock,119.00 EUR\n"
+        "B2,Hiking boots Summit,Boots for the mountains,in stock,149.00 EUR\n"
+        "B3,Hiking boots Trail,Boots for forest walks,in stock,129.00 EUR\n"
+        "B4,Walking shoes,Shoes for the city,in stock,59.00 EUR\n")
+    app.create_agent("boots")
+    app.add_source("boots", str(catalog))
+    model = ScriptedModel("The cheapest hiking boots in stock are the Hiking boots Trail for 129.00 EUR.")
+    responder = Responder(app.store, app.search_engine, app.settings, model)
+    answer = responder.answer(app.agent("boots"), "What are the cheapest hiking boots you have in stock?")
+    assert answer.products[0]["id"] == "B3" and "129.00" in answer.answer
+    assert "Cheapest matching product: Hiking boots Trail, 129.00 EUR." in model.calls[0][1]["content"]
+    plain = Responder(app.store, app.search_engine, app.settings, ScriptedModel("NO_ANSWER"))
+    assert plain.answer(app.agent("boots"), "What are your cheapest hiking boots?").products[0]["id"] == "B1"
+
+
 def test_on_sale_now_lists_only_running_sales(store_app) -> None:
     from frontdesk.answer import Responder
 

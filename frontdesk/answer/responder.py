@@ -446,9 +446,11 @@ class Responder:
         if not found:
             return None
         band = [h.item for h in found if h.score >= RELEVANCE_BAND * found[0].score]
-        if sale and YES_NO.match(question) is None:
-            on_sale = [i for i in band if _on_sale(i, now)]
-            band = on_sale or band
+        if YES_NO.match(question) is None:
+            if sale:
+                band = [i for i in band if _on_sale(i, now)] or band
+            if parse_constraints(question, {}).in_stock:  # "the cheapest X you have in stock"
+                band = [i for i in band if i.fields.get("availability") == "in stock"] or band
         priced = [(Decimal(str(p)), i) for i in band if (p := effective_price(i.fields, now)) is not None]
         if order is None or not priced:
             return band[:MAX_PRODUCTS * 2], ""
