@@ -48,6 +48,7 @@ def test_a_number_keeps_the_kind_of_unit_its_source_gives_it(answer: str, wrong:
     ("8 am – 6 pm, 149,- €, 128 GB, 5 m², 65 W", ["time of day", "time of day", "currency (EUR)", "data (GB)",
                                                    "area (m²)", "electric (W)"]),
     ("Up to 2 may join on 3 May", [None, "date"]),  # "may" the verb is no month
+    ("children up to 12 €14, adults €29", [None, "currency (EUR)", "currency (EUR)"]),  # € before 14 is 14's
     ("Tel. 0341 22964410", [None, None]),
 ])
 def test_units_are_read_in_english_and_german(text: str, units: list[str | None]) -> None:

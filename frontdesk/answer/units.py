@@ -24,9 +24,9 @@ from .schedule import _DAY_ALT
 #: matched in any case; symbols and abbreviations only as written ("m" is a metre, "M" is not;
 #: "W" is a watt, "w" is not).
 UNITS: list[tuple[str, str, str, str]] = [
-    ("currency", "EUR", r"euros?", r"€|EUR|Eur|eur"),
-    ("currency", "USD", r"us-dollars?|dollars?", r"\$|USD|usd"),
-    ("currency", "GBP", r"", r"£|GBP"),
+    ("currency", "EUR", r"euros?", r"€(?!\s?\d)|EUR|Eur|eur"),
+    ("currency", "USD", r"us-dollars?|dollars?", r"\$(?!\s?\d)|USD|usd"),
+    ("currency", "GBP", r"", r"£(?!\s?\d)|GBP"),
     ("currency", "CHF", r"franken", r"CHF"),
     ("currency", "cent", r"cents?", r"ct\.?"),
     ("percent", "%", r"prozent|percent|per cent", r"%"),
