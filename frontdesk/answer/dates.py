@@ -109,6 +109,10 @@ def question_days(question: str, today: date) -> list[DateMention]:
     return days
 
 
+#: How date_facts starts the list of the sources' upcoming dates (a list, said of no one event).
+UPCOMING = {"de": "Nächste Termine laut Quellen: ", "en": "Upcoming dates in the sources: "}
+
+
 def date_facts(question: str, evidence_text: str, today: date, language: str) -> list[str]:
     """Sentences of computed fact: today's date, the days the question names, upcoming dates."""
     facts = [("Heute ist " if language == "de" else "Today is ") + format_date(today, language) + "."]
@@ -119,6 +123,5 @@ def date_facts(question: str, evidence_text: str, today: date, language: str) ->
     past = [m for m in find_dates(evidence_text, today, future_bias=False) if m.day < today]
     if upcoming and (past or len(upcoming) > 1):
         shown = ", ".join(format_date(m.day, language) for m in upcoming[:4])
-        facts.append(("Nächste Termine laut Quellen: " if language == "de" else "Upcoming dates in the sources: ")
-                     + shown + ".")
+        facts.append(UPCOMING["de" if language == "de" else "en"] + shown + ".")
     return facts

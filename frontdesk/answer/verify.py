@@ -11,7 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from .dates import find_dates
+from .dates import UPCOMING, find_dates
 from .units import unit_mismatches
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
@@ -111,6 +111,12 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
     if question:
         problems.extend(misbound_values(scrubbed, evidence, question, same_language=bind, computed=computed,
                                         names=language == "en"))
+        if not bind and computed:
+            # The computed facts are in the answer's language, so their dates still bind: today's date
+            # is no founding date. The list of upcoming dates is said of no one event: left out.
+            own = "\n".join(line for line in computed.split("\n") if not line.startswith(tuple(UPCOMING.values())))
+            problems.extend(p for p in misbound_values(scrubbed, "", question, computed=own, names=False,
+                                                       kinds={"date"}) if p not in problems)
         problems.extend(denied_claims(scrubbed, evidence, question, same_language=bind))
     if _PROMPT_ECHO.search(answer):
         problems.append("prompt echo")
@@ -345,7 +351,7 @@ def _content(text: str) -> set[str]:
 
 
 def misbound_values(answer: str, evidence: str, question: str, same_language: bool = True, *,
-                    computed: str = "", names: bool = True) -> list[str]:
+                    computed: str = "", names: bool = True, kinds: set[str] | None = None) -> list[str]:
     """Values the answer says of something the evidence does not say them of.
 
     For each number or date in an answer sentence: the words of the question that the sentence
@@ -355,7 +361,9 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
     shop; "the children's course is on 12 May" fails when 12 May is the adults' course's date.
     Only within one language: across languages the words cannot be compared. ``computed``
     (date and schedule facts) may hold a value but is no other entity's clause; ``names``
-    (English only: German capitalises every noun) also binds names.
+    (English only: German capitalises every noun) also binds names; ``kinds`` limits the check
+    to some kinds of value ("date"): across languages, today's date said to be the day a hotel
+    was founded is still caught against the computed facts, which are in the answer's language.
     """
     if not same_language:
         return []
@@ -383,7 +391,7 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
         values += [(m.text, {f"date {m.day.month}-{m.day.day}"}, "date") for m in dates]
         values += [(name, {name.casefold()}, "name") for name in (_NAME.findall(sentence) if names else [])
                    if name.casefold() not in question.casefold()]
-        for token, forms, kind in values:
+        for token, forms, kind in values if kinds is None else [v for v in values if v[2] in kinds]:
             holders = [(s, line) for s, line in units if forms & _values_in(s, kind)]
             if not holders:
                 continue  # an unsupported value is unsupported_claims's business
