@@ -228,8 +228,8 @@ def test_a_yes_against_a_restriction_never_reaches_the_customer(office: Frontdes
                                                                 truth: str) -> None:
     answer = ask(office, ScriptedModel(lie), question)
     assert lie not in answer.answer and any("contradiction" in p for p in answer.problems)
-    if answer.grounded:
-        assert truth in answer.answer
+    # the evidence that denies is about the asked thing: it is the answer, not a decline
+    assert answer.grounded and answer.mode == "evidence" and truth in answer.answer
 
 
 # -- frontdesk eval's independent check --------------------------------------------------------

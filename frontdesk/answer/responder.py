@@ -53,6 +53,7 @@ from .evidence import (
 from .meaning import translation_problems, vacuous
 from .schedule import ASKS_OPEN, EVENT_FACT, schedule_facts
 from .verify import (
+    DENIAL,
     dropped_conditions,
     evidence_numbers,
     number_forms,
@@ -236,7 +237,9 @@ class Responder:
                         mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
                     elif kind == "problems":
                         problems += value
-                        mode = "evidence" if _strong(plan) or products else "declined"
+                        # a denial the check found is evidence about the asked thing: it answers
+                        denied = any(p.startswith(DENIAL) for p in value)
+                        mode = "evidence" if _strong(plan) or products or denied else "declined"
                 if mode != "declined" or pieces:
                     break
             timings["generation_s"] = round(time.perf_counter() - generated_at, 4)

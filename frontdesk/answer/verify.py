@@ -449,6 +449,11 @@ _NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|without|except|canno
                        r"nicht|kein\w*|nie|niemals|ohne|außer|ausgenommen|weder)\b|n't\b", re.I)
 
 
+#: How a denial found by :func:`denied_claims` starts: the evidence that denies is about the asked
+#: thing, so the responder answers from it rather than declining.
+DENIAL = "contradiction: the sources"
+
+
 def denied_claims(answer: str, evidence: str, question: str, same_language: bool = True) -> list[str]:
     """An answer that affirms what the sources deny: "Ja, Sie können mit American Express bezahlen"
     against "American Express und Schecks nehmen wir nicht an".
@@ -475,7 +480,7 @@ def denied_claims(answer: str, evidence: str, question: str, same_language: bool
             rarest = min(len(m) for m in mentions.values())
             specific = [w for w, m in mentions.items() if len(m) == rarest]
             if all(all(mentions[w]) for w in specific):
-                problems.append(f"contradiction: the sources deny what the answer says of {', '.join(sorted(specific))}")
+                problems.append(f"{DENIAL} deny what the answer says of {', '.join(sorted(specific))}")
                 continue
         problems.extend(restricted_denials(sentence, words, clauses, asked))
     return problems
@@ -570,5 +575,5 @@ def restricted_denials(sentence: str, words: dict[str, frozenset[str]],
             for w in others:
                 if w not in seen:
                     seen.add(w)
-                    problems.append(f"contradiction: the sources allow only what the answer leaves out, not {w}")
+                    problems.append(f"{DENIAL} allow only what the answer leaves out, not {w}")
     return problems
