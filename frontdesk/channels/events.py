@@ -133,12 +133,7 @@ class EventProcessor:
         bodies = rules.text(to, greeting) if greeting else []
         if text:
             reply = self.characters.channel_reply(character_id, channel.platform, conversation_id, text, user)
-            answer = reply.text
-            if reply.citations:
-                lines = [f"{c['title']} ({phrases.as_of(reply.language)} {c['as_of']})" +
-                         (f": {c['url']}" if c.get("url") else "") for c in reply.citations[:3]]
-                answer += f"\n\n{phrases.sources_label(reply.language)}:\n" + "\n".join(lines)
-            bodies += rules.text(to, answer)
+            bodies += rules.text(to, with_sources(reply.text, reply.citations, reply.language))
         elif not greeting:  # media, an order, a voice note: a character reads text
             kind = str((event.payload.get("media") or [{}])[0].get("kind") or "file")
             bodies += rules.text(to, phrases.media_received(self._character_language(conversation_id), kind))
@@ -264,10 +259,7 @@ class EventProcessor:
         text = answer.answer.strip()
         if prefix:  # "You asked about: …" when the transcript may be wrong
             text = f"{prefix}\n\n{text}"
-        if answer.citations:
-            lines = [f"{c['title']} ({phrases.as_of(language)} {c['as_of']})" + (f": {c['url']}" if c.get("url") else "")
-                     for c in answer.citations[:3]]
-            text += f"\n\n{phrases.sources_label(language)}:\n" + "\n".join(lines)
+        text = with_sources(text, answer.citations, language)
         bodies = rules.offer_person(to, text, language) if answer.handoff else rules.text(to, text)
         products = [p for p in answer.products if p.get("id")]
         return [*bodies, *rules.products(channel, to, products, language, answer.answer)]
@@ -296,6 +288,15 @@ class EventProcessor:
             if message.payload.get("language"):
                 return str(message.payload["language"])
         return "en"
+
+
+def with_sources(text: str, citations: list[dict[str, Any]], language: str) -> str:
+    """A reply with its first three sources as lines below it (a channel has no citation markup)."""
+    if not citations:
+        return text
+    lines = [f"{c['title']} ({phrases.as_of(language)} {c['as_of']})" + (f": {c['url']}" if c.get("url") else "")
+             for c in citations[:3]]
+    return f"{text}\n\n{phrases.sources_label(language)}:\n" + "\n".join(lines)
 
 
 def _is_audio(media: dict[str, Any]) -> bool:
