@@ -52,6 +52,10 @@ class Settings:
     #: ``auto`` (default) takes ``qwen2.5-0.5b`` when ``model`` is the packaged default running
     #: in-process and the small model is installed; ``none`` phrases everything with ``model``.
     fast_model: str = "auto"
+    #: Whether the answerability gate also asks the fast model "Does the text answer the question?"
+    #: (docs/answers.md): ``off`` (default), ``on`` for every question with evidence, ``uncertain``
+    #: only when the gate's own probability is near its threshold.
+    gate_judge: str = "off"
     #: Base URL of an OpenAI-compatible server (``http://host:8000/v1``); empty runs the model in-process.
     llm_base_url: str = ""
     #: API key for ``llm_base_url`` (sent as a Bearer token; never logged).

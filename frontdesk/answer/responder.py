@@ -16,6 +16,7 @@ The flow for one question:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -40,7 +41,7 @@ from ..search.engine import RELEVANCE_BAND, YES_NO, SearchEngine
 from ..search.query import match_options, parse_constraints
 from ..search.text import STOPWORDS, LanguageDetector, tokens
 from ..store import KnowledgeStore
-from . import gate, phrases
+from . import gate, judge, phrases
 from .dates import date_facts, find_dates, question_days
 from .evidence import (
     Evidence,
@@ -153,6 +154,8 @@ class Plan:
     shopping: bool = False
     #: Computed facts about the hours, closures and recurring events the question is about.
     schedule: list[str] = field(default_factory=list)
+    #: What the answerability gate weighed, when it alone decided ``answerable`` (the judge may revise it).
+    gate_inputs: gate.GateFeatures | None = None
 
     @property
     def time_relevant(self) -> bool:
@@ -210,6 +213,8 @@ class Responder:
                 plan = self.plan(agent, question, previous, now)
         prepared = time.perf_counter()
         timings = {"retrieval_s": round(prepared - started, 4)}
+        if self._judge(plan):
+            timings["judge_s"] = round(time.perf_counter() - prepared, 4)
         first_piece: float | None = None
         pieces: list[str] = []
         problems: list[str] = []
@@ -309,6 +314,26 @@ class Responder:
                 for _ in model.stream([{"role": "system", "content": system}, {"role": "user", "content": "Hi"}],
                                       max_tokens=1):
                     pass
+
+    def judge_model(self) -> judge.LogprobModel | None:
+        """The model that judges answerability: the fast model, else the answer model, if it reads log-probabilities."""
+        for model in (self.fast_model, self.model):
+            if isinstance(model, judge.LogprobModel):
+                return model
+        return None
+
+    def _judge(self, plan: Plan) -> bool:
+        """Let the judge revise the gate's decision (``Settings.gate_judge``); whether it was asked."""
+        mode = self.settings.gate_judge
+        if mode not in ("on", "off", "uncertain"):
+            raise InvalidInput(f"FRONTDESK_GATE_JUDGE={mode!r} is not valid: use on, off or uncertain")
+        model = self.judge_model()
+        if plan.gate_inputs is None or model is None or not gate.wants_judge(plan.gate_inputs, mode):
+            return False
+        p_yes = judge.judge(model, plan.question, [e.text() for e in plan.evidence])
+        plan.gate_inputs = dataclasses.replace(plan.gate_inputs, judge=p_yes)
+        plan.answerable = gate.answerable(plan.gate_inputs)
+        return True
 
     def phrasing_model(self, plan: Plan) -> ChatModel | None:
         """The fast model for a plain question, else the answer model.
@@ -414,10 +439,13 @@ class Responder:
         if catalog is not None and catalog[1] and show_products:
             facts.append(catalog[1])
         handoff_asked = _HANDOFF.search(question) is not None
-        answerable = self._answerable(chosen, language, languages, product_follow_up) or (
-            bool(chosen) and any(not f.startswith(_EVENT_FACT) for f in schedule) and ASKS_OPEN.search(question) is not None)
+        opening = bool(chosen) and any(not f.startswith(_EVENT_FACT) for f in schedule) \
+            and ASKS_OPEN.search(question) is not None
+        answerable = self._answerable(chosen, language, languages, product_follow_up) or opening
+        gated = bool(chosen) and not opening and not (product_follow_up and any(e.is_product for e in chosen))
         return Plan(question, search_query, language, chosen, facts, answerable, handoff_asked,
-                    show_products, previous, today, shopping=constraints.any, schedule=schedule)
+                    show_products, previous, today, shopping=constraints.any, schedule=schedule,
+                    gate_inputs=_gate_features(chosen, language) if gated else None)
 
     def _follow_up_products(self, previous_ids: list[int], found: list[StoredItem], question: str,
                             facets: dict[str, set[str]]) -> list[StoredItem]:

@@ -7,6 +7,7 @@ llama-cpp-python also works when it is installed (it has no wheel: its build tak
 
 from __future__ import annotations
 
+import math
 import os
 import queue
 import threading
@@ -55,6 +56,18 @@ class XLlamaCppModel:
             raise InfrastructureError(f"llama.cpp could not load {path}: {exc}") from exc
         self.name = name
         self.path = path
+
+    def first_token_logprobs(self, messages: list[dict[str, str]], *, top: int) -> dict[str, float]:
+        """The ``top`` likeliest first tokens of the reply and their log-probabilities (answer/judge.py)."""
+        request = {"messages": messages, "max_tokens": 1, "temperature": 0.0, "cache_prompt": True,
+                   "logprobs": True, "top_logprobs": top}
+        try:
+            result = self._server.handle_chat_completions(request)
+        except Exception as exc:
+            raise InfrastructureError(f"llama.cpp failed: {exc}") from exc
+        if not isinstance(result, dict) or "error" in result:
+            raise InfrastructureError(f"llama.cpp: {result.get('error') if isinstance(result, dict) else result}")
+        return _top_logprobs(result)
 
     def stream(self, messages: list[dict[str, str]], *, max_tokens: int, temperature: float = 0.0) -> Iterator[str]:
         pieces: queue.Queue[Any] = queue.Queue()
@@ -118,3 +131,23 @@ class LlamaCppPythonModel:
                 text = chunk["choices"][0]["delta"].get("content")
                 if text:
                     yield text
+
+    def first_token_logprobs(self, messages: list[dict[str, str]], *, top: int) -> dict[str, float]:
+        """The ``top`` likeliest first tokens of the reply and their log-probabilities (answer/judge.py)."""
+        with self._lock:
+            result = self._llama.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0,
+                                                        logprobs=True, top_logprobs=top)
+        return _top_logprobs(result)
+
+
+def _top_logprobs(result: Any) -> dict[str, float]:
+    """``{token: logprob}`` of the first token's candidates in an OpenAI-style chat completion."""
+    try:
+        candidates = result["choices"][0]["logprobs"]["content"][0]["top_logprobs"]
+        out: dict[str, float] = {}
+        for candidate in candidates:  # two ids may spell the same text: their mass adds up
+            token, logprob = candidate["token"], float(candidate["logprob"])
+            out[token] = math.log(math.exp(out[token]) + math.exp(logprob)) if token in out else logprob
+        return out
+    except (KeyError, IndexError, TypeError) as exc:
+        raise InfrastructureError("the model returned no log-probabilities") from exc

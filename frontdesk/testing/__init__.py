@@ -1,7 +1,8 @@
 """Test doubles that ship with frontdesk, for its own tests and for yours (docs/testing.md).
 
 - :class:`ScriptedModel`, :class:`FunctionModel` (:mod:`.models`): chat models that reply what
-  a test says, recording what they were asked.
+  a test says, recording what they were asked; :class:`JudgingModel` also answers the
+  answerability judge's yes-or-no question with the probability a test gives.
 - :class:`HashEmbedder` (:mod:`.embed`): a deterministic embedder without a model.
 - :class:`FakeGraph` (:mod:`.graph`): a local stand-in for Meta's Graph API
   (``python -m frontdesk.testing.graph``).
@@ -19,7 +20,7 @@ from ..voice.testing import FakeSynthesizer, FakeTranscriber
 from .echo import EchoUpstream
 from .embed import HashEmbedder
 from .graph import FakeGraph
-from .models import CallInfo, FunctionModel, ScriptedModel
+from .models import CallInfo, FunctionModel, JudgingModel, ScriptedModel
 
 __all__ = ["CallInfo", "EchoUpstream", "FakeGraph", "FakeSynthesizer", "FakeTranscriber", "FunctionModel",
-           "HashEmbedder", "ScriptedModel"]
+           "HashEmbedder", "JudgingModel", "ScriptedModel"]

@@ -14,6 +14,7 @@ model's phrasing; hand one to ``Frontdesk(settings, model=...)`` or to a ``Respo
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -63,3 +64,24 @@ class ScriptedModel(FunctionModel):
             raise ValueError("ScriptedModel needs at least one reply")
         self.replies = list(replies)
         super().__init__(lambda messages, info: self.replies[min(info.call, len(self.replies) - 1)], name=name)
+
+
+class JudgingModel(FunctionModel):
+    """A :class:`FunctionModel` that can also be asked answer/judge.py's yes-or-no question:
+    ``p_yes(messages)`` is how sure it is that the text answers, returned as first-token
+    log-probabilities the way llama.cpp returns them ("Yes", "No" and a token that is neither).
+    Every judgement's messages are recorded in ``judged``."""
+
+    def __init__(self, p_yes: Callable[[list[Message]], float],
+                 function: Callable[[list[Message], CallInfo], str | Iterable[str]] = lambda m, i: "NO_ANSWER",
+                 *, name: str = "judging") -> None:
+        super().__init__(function, name=name)
+        self.p_yes = p_yes
+        self.judged: list[list[Message]] = []
+
+    def first_token_logprobs(self, messages: list[Message], *, top: int) -> dict[str, float]:
+        self.judged.append([dict(m) for m in messages])
+        p = min(max(self.p_yes(messages), 1e-9), 1 - 1e-9)
+        other = 0.05  # mass on a token that is neither yes nor no
+        candidates = {"Yes": math.log(p * (1 - other)), "No": math.log((1 - p) * (1 - other)), "The": math.log(other)}
+        return dict(sorted(candidates.items(), key=lambda c: -c[1])[:top])
