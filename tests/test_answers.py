@@ -155,3 +155,17 @@ def test_which_fast_model_a_setting_gives(sample: Frontdesk, tmp_path: Path, mon
     # auto without the 0.5B's packages: the default model phrases everything
     monkeypatch.setattr(frontdesk.llm, "installed", lambda model: False)
     assert get_fast_model(settings) is None
+
+
+def test_the_fast_model_reads_out_yes_and_no_for_the_judge(sample: Frontdesk) -> None:
+    """The gate's judge (FRONTDESK_GATE_JUDGE) on the real runtime: the first token's candidates
+    carry both a yes-like and a no-like token, which is what P(yes) is read from."""
+    from frontdesk.answer import judge
+
+    model = sample.responder().judge_model()
+    assert model is not None and model.name == "qwen2.5-0.5b"
+    top = model.first_token_logprobs(judge.messages("When do you open on Monday?",
+                                                    ["We are open Monday to Friday from 8:00 to 18:00."]), top=judge.TOP)
+    words = {token.strip().casefold() for token in top}
+    assert "yes" in words and "no" in words and all(logprob <= 0 for logprob in top.values())
+    assert 0.0 < judge.p_yes(top) < 1.0
