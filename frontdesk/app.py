@@ -80,6 +80,8 @@ class Frontdesk:
             self._channels.stop()
         if self._planner is not None:
             self._planner.close()
+        if self._voice is not None:
+            self._voice.close()
         self.store.close()
 
     def plan_in_worker_process(self) -> ProcessPlanner:

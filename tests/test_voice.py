@@ -13,6 +13,7 @@ import hashlib
 import json
 import multiprocessing
 import shutil
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -375,6 +376,32 @@ def test_piper_speaks_english_that_whisper_understands(real_voice: Voice) -> Non
     heard = real_voice.hear(spoken.data, language="en")
     assert wer("The Profitec Go costs four hundred and ninety-nine euros. We open on Saturday at nine a.m.",
                heard.text.replace("499", "four hundred and ninety-nine").replace("9 a.m.", "nine a.m.")) <= 0.35
+
+
+@pytest.mark.slow
+def test_piper_runs_as_a_separate_program_and_comes_back_after_it_dies(real_voice: Voice) -> None:
+    """Piper is GPL-3.0: frontdesk talks to Piper's own program in a child process, never imports it."""
+    from frontdesk.voice.speech import PiperSynthesizer, piper_installed
+
+    if not piper_installed():
+        pytest.skip("the piper extra is not installed (pip install 'frontdesk[piper]')")
+    synthesizer = real_voice.synthesizer.voice_for("en")  # type: ignore[attr-defined]
+    assert isinstance(synthesizer, PiperSynthesizer)
+    first = real_voice.speak("We open at nine on Saturday.", "en")
+    assert first.speech.voice == "piper:en_US-joe-medium" and first.speech.duration > 1.0
+    assert "piper" not in sys.modules
+    child = synthesizer._process
+    assert child is not None and child.poll() is None and child.args[1:3] == ["-m", "piper"]
+    child.kill()
+    child.wait()
+    again = real_voice.speak("We open at nine on Saturday.", "en")  # started again
+    assert again.speech.duration == pytest.approx(first.speech.duration, abs=0.5)
+    restarted = synthesizer._process
+    assert restarted is not None and restarted.pid != child.pid
+    folder = synthesizer._folder
+    assert folder is not None and not any(folder.iterdir())  # each WAV is read and removed
+    real_voice.close()
+    assert restarted.poll() is not None and not folder.exists()  # closing frontdesk ends the program
 
 
 @pytest.mark.slow

@@ -61,6 +61,14 @@ class Voice:
                 self._synthesizer = Voices(parse_piper_voices(self.settings.voice_piper_voices))
             return self._synthesizer
 
+    def close(self) -> None:
+        """Stop what the synthesizer started (Piper's child processes)."""
+        with self._lock:
+            synthesizer = self._synthesizer
+        close = getattr(synthesizer, "close", None)
+        if close is not None:
+            close()
+
     def hear(self, data: bytes, *, language: str | None = None, fallback_language: str = "en",
              prompt: str | None = None, progress: Progress | None = None) -> Transcript:
         """The transcript of a recording; AudioUndecodable when it is not audio."""
