@@ -248,3 +248,25 @@ def test_in_stock_under_a_price_puts_the_matching_products_in_stock_first(app: F
     products = [h for h in hits if h.item.kind == "product"]
     assert products[0].item.key == "G2" and "G3" not in ids(hits)  # over the bound
     assert ids(app.search("shop", "is the Hand grinder Pro in stock?", 5))[0] == "G1"  # named: stays first
+
+
+def test_a_footer_repeated_on_every_page_is_one_hit(app: Frontdesk, tmp_path: Path) -> None:
+    """Ten pages share a sidebar and a footer (whose link list differs a little by page): each
+    comes back once, so the passage that answers is not pushed out of the results by copies."""
+    site = tmp_path / "site"
+    site.mkdir()
+    for n in range(10):
+        links = " ".join(f"<li>Page {k}</li>" for k in range(10) if k != n)
+        (site / f"page{n}.html").write_text(
+            f"<html><head><title>Page {n}</title></head><body><main><h1>Room {n}</h1>"
+            f"<p>Room {n} has a balcony facing the lake and a view of mountain peak {n}.</p></main>"
+            "<aside><h3>Vouchers</h3><p>Vouchers from 50 EUR can be ordered by e-mail at reception.</p></aside>"
+            "<footer><h4>Contact</h4><p>E-mail: info@hotel.example, phone +49 8023 90410, "
+            f"reception daily 7:00-22:00</p><ul>{links}</ul></footer></body></html>")
+    app.create_agent("hotel")
+    assert app.add_source("hotel", str(site)).ok
+    hits = app.search("hotel", "Which e-mail address can I write to?", 10)
+    texts = [h.item.text for h in hits]
+    assert sum("Vouchers from 50 EUR" in t for t in texts) == 1
+    assert sum("info@hotel.example" in t for t in texts) == 1
+    assert any("info@hotel.example" in t for t in texts[:3])

@@ -90,7 +90,7 @@ class SearchEngine:
             scored = _in_stock_first(scored, relevance, set(query_terms(text, languages)), YES_NO.match(query) is not None)
         hits = [
             Hit(item, score, snippet(item.text, text, languages) if item.kind == "document" else "")
-            for score, item in scored[:limit]
+            for score, item in _once_each(scored)[:limit]
         ]
         log.debug("search", agent=agent.name, ms=round((time.perf_counter() - started) * 1000, 1), hits=len(hits))
         return hits
@@ -104,6 +104,26 @@ RELEVANCE_BAND = 0.5
 #: A question that asks yes or no (its verb comes first): "Is the X in stock?", "Habt ihr X auf Lager?".
 YES_NO = re.compile(r"^\s*(?:is|are|do|does|have|has|can|could|ist|sind|habt|haben|hast|hat|gibt|führt|führen|"
                      r"kann|können|könnt)\b", re.I)
+
+
+#: Passages sharing this share of their words are copies of one (a footer whose link list differs by a page).
+NEAR_COPY = 0.8
+
+
+def _once_each(scored: list[tuple[float, StoredItem]]) -> list[tuple[float, StoredItem]]:
+    """Each passage once: a footer, sidebar or banner repeated on every page of a site is one
+    passage, at its best-scored page; ten copies of it would fill the results and push out the
+    passage that answers (the e-mail address in another footer column, a page's own text)."""
+    kept: list[set[str]] = []
+    out = []
+    for score, item in scored:
+        if item.kind == "document":
+            words = set(item.text.casefold().split())
+            if any(len(words & other) >= NEAR_COPY * len(words | other) for other in kept):
+                continue
+            kept.append(words)
+        out.append((score, item))
+    return out
 
 
 def _in_stock_first(scored: list[tuple[float, StoredItem]], relevance: dict[int, float],
