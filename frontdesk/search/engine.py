@@ -90,7 +90,7 @@ class SearchEngine:
             scored = _in_stock_first(scored, relevance, set(query_terms(text, languages)), YES_NO.match(query) is not None)
         hits = [
             Hit(item, score, snippet(item.text, text, languages) if item.kind == "document" else "")
-            for score, item in _once_each(scored)[:limit]
+            for score, item in _once_each(scored, limit)
         ]
         log.debug("search", agent=agent.name, ms=round((time.perf_counter() - started) * 1000, 1), hits=len(hits))
         return hits
@@ -110,7 +110,7 @@ YES_NO = re.compile(r"^\s*(?:is|are|do|does|have|has|can|could|ist|sind|habt|hab
 NEAR_COPY = 0.8
 
 
-def _once_each(scored: list[tuple[float, StoredItem]]) -> list[tuple[float, StoredItem]]:
+def _once_each(scored: list[tuple[float, StoredItem]], limit: int) -> list[tuple[float, StoredItem]]:
     """Each passage once: a footer, sidebar or banner repeated on every page of a site is one
     passage, at its best-scored page; ten copies of it would fill the results and push out the
     passage that answers (the e-mail address in another footer column, a page's own text)."""
@@ -123,6 +123,8 @@ def _once_each(scored: list[tuple[float, StoredItem]]) -> list[tuple[float, Stor
                 continue
             kept.append(words)
         out.append((score, item))
+        if len(out) == limit:
+            break
     return out
 
 
