@@ -283,7 +283,7 @@ def test_the_independent_check_binds_catalog_prices_within_one_language(home: Pa
         app.close()
 
     def facts(text: str, language: str, question: str, same: str) -> list[str]:
-        answer = type("A", (), {"answer": text, "language": language, "grounded": True})()
+        answer = type("A", (), {"answer": text, "language": language, "grounded": True, "mode": "model"})()
         return wrong_facts(answer, Case([question], [], [], [], False, language, "catalog", None), corpus, same)
 
     assert facts("Die günstigste Espressomaschine kostet 799.00 EUR.", "de",
