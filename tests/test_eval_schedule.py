@@ -38,6 +38,8 @@ def _wrong(answer: str, question: str, with_schedule: bool = True) -> list[str]:
     ("When are you open on Wednesday?", "On Wednesday we are open 8:00–12:00 and 13:30–18:00.", True),
     ("When is the next Repair Café?", "The next Repair Café is on Tuesday, 12 January 2027, at 18:00.", False),
     ("When is the next Repair Café?", "The next Repair Café is on Tuesday, 8 December 2026, at 18:00.", True),
+    ("When is the next Repair Café?", "The next Repair Café is on Tuesday, 9 February 2027, at 18:00.", True),  # later
+    ("When is the next Repair Café?", "It is on 12 January 2027 and then on 9 February 2027.", False),
 ])
 def test_eval_reads_the_computed_schedule_like_the_responder(question: str, answer: str, wrong: bool) -> None:
     assert bool(_wrong(answer, question)) is wrong, _wrong(answer, question)

@@ -113,3 +113,15 @@ def test_an_unresolved_exception_is_answered_with_the_source_sentence(club) -> N
     answer = responder.answer(club.agent("club"), "Wann ist der nächste Spieleabend?",
                               now=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     assert "3. Dezember" not in answer.answer and "nicht in den Schulferien" in answer.answer
+
+
+def test_next_means_the_first_computed_date(club) -> None:
+    """The model picked the second of the computed dates ("9. Februar" for the next after 12 January)."""
+    from frontdesk.answer import Responder
+
+    model = ScriptedModel("Das nächste Repair-Café ist am Dienstag, 9. Februar 2027, um 18:00 Uhr.")
+    responder = Responder(club.store, club.search_engine, club.settings, model)
+    answer = responder.answer(club.agent("club"), "Wann ist das nächste Repair-Café?",
+                              now=datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    assert any(p.startswith("not the next date") for p in answer.problems)
+    assert answer.answer.index("12. Januar 2027") < answer.answer.index("9. Februar 2027")

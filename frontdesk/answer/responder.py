@@ -52,7 +52,7 @@ from .evidence import (
     product_facts,
 )
 from .meaning import translation_problems, vacuous
-from .schedule import ASKS_OPEN, EVENT_FACT, schedule_facts
+from .schedule import ASKS_OPEN, EVENT_FACT, not_the_next_date, schedule_facts
 from .verify import (
     DENIAL,
     dropped_conditions,
@@ -630,6 +630,7 @@ class Responder:
         if said:
             problems += [p for p in self_contradictions(" ".join([*said, text])) if p not in problems]
         problems += price_mismatches(text, prices or [])
+        problems += not_the_next_date(" ".join([*(said or []), text]), question, computed)  # a later date for "next"
         problems += safety_answer_problems(text, evidence, [e.item for e in documents or []])  # injected claims
         if dates_ok is not None:
             problems += [f"date {m.text}" for m in find_dates(text, today, future_bias=False) if m.day not in dates_ok]

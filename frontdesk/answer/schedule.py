@@ -551,6 +551,26 @@ def schedule_facts(question: str, evidence_text: str, now: datetime, language: s
     return facts
 
 
+_NEXT = re.compile(r"\b(?:next|nächste[nrms]?|naechste[nrms]?|kommende[nrms]?)\b", re.I)
+
+
+def not_the_next_date(answer: str, question: str, computed: str) -> list[str]:
+    """For "when is the next …": an answer that gives a later one of an event's computed dates
+    and not the first ("9 March" where the facts say 9 February, 9 March, 13 April)."""
+    if not _NEXT.search(question):
+        return []
+    said = {(m.day.month, m.day.day) for m in find_dates(answer, date(2000, 1, 1), future_bias=False)}
+    problems = []
+    for fact in computed.split("\n"):
+        if not fact.startswith(EVENT_FACT[:2]):
+            continue
+        dates = [(m.day.month, m.day.day) for m in find_dates(fact.rpartition(": ")[2], date(2000, 1, 1),
+                                                               future_bias=False)]
+        if dates and said & set(dates[1:]) and dates[0] not in said:
+            problems.append(f"not the next date: the next is {dates[0][1]}.{dates[0][0]}.")
+    return problems
+
+
 #: How an event's fact starts: its next dates, or the source quoted when they cannot be computed.
 EVENT_FACT = ("Nächste Termine für", "Next dates of", "Laut Quelle", "The source says")
 
@@ -588,5 +608,5 @@ def event_fact(event: Event, schedule: Schedule, today: date, language: str) -> 
     return (f"Nächste Termine für „{label}“{note}: " if german else f"Next dates of \"{label}\"{note}: ") + shown + "."
 
 
-__all__ = ["EVENT_FACT", "MONTHS", "Event", "Schedule", "day_fact", "event_fact", "parse_schedule", "schedule_facts",
-           "weekday_fact"]
+__all__ = ["EVENT_FACT", "MONTHS", "Event", "Schedule", "day_fact", "event_fact", "not_the_next_date", "parse_schedule",
+           "schedule_facts", "weekday_fact"]

@@ -26,7 +26,7 @@ import yaml
 from ..answer import Answer, Responder
 from ..answer.dates import date_facts, question_days
 from ..answer.meaning import vacuous
-from ..answer.schedule import parse_schedule, schedule_facts
+from ..answer.schedule import not_the_next_date, parse_schedule, schedule_facts
 from ..answer.verify import denied_claims, misbound_values, unsupported_claims
 from ..domain import Agent, effective_price
 from ..errors import InvalidInput
@@ -216,6 +216,7 @@ def wrong_facts(answer: Answer, case: Case, corpus: str, same_language: str, fac
                                                    names=answer.language == "en")
                         if p not in unsupported]
         unsupported += [p for p in denied_claims(answer.answer, same_language, case.question) if p not in unsupported]
+    unsupported += [p for p in not_the_next_date(answer.answer, case.question, facts) if p not in unsupported]
     if answer.grounded and answer.mode == "model" and vacuous(answer.answer, " ".join(case.turns)):
         unsupported.append("restates the question without answering it")
     return unsupported
