@@ -447,6 +447,33 @@ def test_frontdesk_transcribe_prints_text_and_language(real_voice: Voice) -> Non
     assert broken.exit_code == 2 and "could not be decoded" in broken.output
 
 
+def test_frontdesk_transcribe_with_an_agent_tells_the_recogniser_its_product_names(
+        app: Frontdesk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app.create_agent("bikes")
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("id,title,description,price,availability\n"
+                       "T-700,Tanami Gravel 700,A gravel bike.,1299.00 EUR,in stock\n")
+    assert app.add_source("bikes", str(catalog)).ok
+    app.close()
+    heard: list[object] = []
+
+    def hear(self: Voice, data: bytes, **options: object) -> object:
+        heard.append(options["prompt"])
+        return FakeTranscriber(default=("Is the Tanami in stock?", "en")).transcribe(data)
+
+    monkeypatch.setattr(Voice, "hear", hear)
+    note = tmp_path / "note.ogg"
+    note.write_bytes(tone(1.0))
+    home = ["--home", str(app.settings.home), "transcribe", str(note)]
+    result = CliRunner().invoke(cli, [*home, "--agent", "bikes"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "Is the Tanami in stock?" and heard == ["Tanami Gravel 700."]
+    assert CliRunner().invoke(cli, [*home, "--agent", "bikes", "--prompt", "Velotraum"]).exit_code == 0
+    assert heard[-1] == "Velotraum"  # the caller's own prompt wins
+    assert CliRunner().invoke(cli, home).exit_code == 0 and heard[-1] is None
+    assert CliRunner().invoke(cli, [*home, "--agent", "nobody"]).exit_code == 2
+
+
 def test_frontdesk_app_voice_is_built_lazily(app: Frontdesk) -> None:
     assert app._voice is None
     voice = app.voice

@@ -17,13 +17,17 @@ from .main import _app, _echo_json, cli, err_console, handled, json_flag
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--language", help="The spoken language (de, en, ...); detected from the audio when not given.")
 @click.option("--prompt", help="Words the speaker is likely to use (product names), to help recognition.")
+@click.option("--agent", help="Hear it as AGENT's voice notes are heard: told the agent's product names first.")
 @json_flag("Print text, language, confidence and segments as JSON.")
 @click.pass_context
 @handled
-def transcribe(ctx: click.Context, file: str, language: str | None, prompt: str | None, as_json: bool) -> None:
+def transcribe(ctx: click.Context, file: str, language: str | None, prompt: str | None, agent: str | None,
+               as_json: bool) -> None:
     """What the recording FILE says (OGG/Opus voice notes, MP3, M4A, WAV, WebM; - reads stdin)."""
     data = sys.stdin.buffer.read() if file == "-" else _read(Path(file))
     app = _app(ctx)
+    if agent and not prompt:
+        prompt = app.voice.business_prompt(app.store, app.agent(agent).id) or None
 
     def progress(done: float, total: float) -> None:
         if total > 30 and err_console.is_terminal:
