@@ -281,6 +281,30 @@ def test_the_initial_prompt_holds_the_rarest_names_of_the_catalog_in_its_spellin
     assert initial_prompt([]) == "" and initial_prompt([_Item("A 4")]) == ""
 
 
+def test_a_transcript_that_only_repeats_the_prompt_is_heard_again_without_it(tmp_path: Path) -> None:
+    from frontdesk.voice.base import Transcript
+    from frontdesk.voice.service import echoes
+
+    prompt = "Lelit Anna PL41TEM Espresso Machine. Eureka Mignon Specialita Grinder."
+    assert echoes("Eureka Mignon Specialita Grinder.", prompt) and echoes("eureka mignon", prompt)
+    assert not echoes("Is the Eureka Mignon in stock?", prompt) and not echoes("", prompt)
+    assert not echoes("Anna Espresso", prompt)  # the prompt's words, not in its order: a question
+
+    class Parrot:  # Whisper on noise, told a prompt: says a piece of it
+        calls: list[str | None] = []
+
+        def transcribe(self, data: bytes, **options: object) -> Transcript:
+            prompt = options.get("prompt")
+            self.calls.append(prompt)  # type: ignore[arg-type]
+            return Transcript("Eureka Mignon Specialita Grinder." if prompt else "", "en", 0.9, 3.0)
+
+    parrot = Parrot()
+    voice = Voice(Settings.from_env({"FRONTDESK_HOME": str(tmp_path)}), parrot)
+    assert voice.hear(tone(3.0), prompt=prompt).text == ""
+    assert parrot.calls == [prompt, None]
+    assert voice.hear(tone(3.0)).text == "" and parrot.calls[-1] is None and len(parrot.calls) == 3
+
+
 def test_the_agents_product_names_reach_the_transcriber_and_follow_its_knowledge(served: Served,
                                                                                   tmp_path: Path) -> None:
     app = served.app
@@ -433,6 +457,10 @@ def test_the_business_prompt_makes_whisper_spell_its_product_names(real_voice: V
         heard["with"].append(real_voice.hear(note, language="en", prompt=prompt).text)
     right = {k: sum(n in " ".join(v) for n in names) for k, v in heard.items()}
     assert right["with"] >= 3 and right["with"] > right["without"], heard
+    # noise, heard with the prompt, gave a product title; it is heard again without the prompt
+    noise = np.random.default_rng(0).normal(0, 300, 48_000).astype(np.int16)
+    hiss = real_voice.hear(voice_audio.encode(Speech(noise, 16_000), "opus")[0], prompt=prompt)
+    assert not any(n.casefold() in hiss.text.casefold() for n in names), hiss.text
 
 
 @pytest.mark.slow

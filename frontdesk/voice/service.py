@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 from ..config import Settings
 from ..errors import InvalidInput
+from ..log import get_logger
 from ..store import Store
 from . import audio
 from .base import Progress, Speech, Synthesizer, Transcriber, Transcript
 from .spoken import for_speech
 from .vocabulary import initial_prompt
+
+log = get_logger(__name__)
 
 #: The agent's voice replies: never, when the customer spoke (sent a recording), always.
 REPLY_MODES = ("off", "spoken", "always")
@@ -75,8 +78,14 @@ class Voice:
         if len(data) > self.settings.max_file_bytes:
             raise InvalidInput(f"the recording is larger than {self.settings.max_file_mb} MB")
         audio.decode(data, self.settings.voice_max_seconds)  # refuse what is not audio before loading a model
-        return self.transcriber.transcribe(data, language=language, fallback_language=fallback_language,
-                                           prompt=prompt, progress=progress)
+        transcript = self.transcriber.transcribe(data, language=language, fallback_language=fallback_language,
+                                                 prompt=prompt, progress=progress)
+        if prompt and echoes(transcript.text, prompt):
+            # Whisper "heard" a piece of its prompt (noise gave "Eureka Mignon Specialita Grinder."): hear it
+            # again without one, so a prompt never puts words in the customer's mouth
+            log.info("the transcript only repeated the prompt; heard again without it", text=transcript.text[:80])
+            transcript = self.transcriber.transcribe(data, language=language, fallback_language=fallback_language)
+        return transcript
 
     def business_prompt(self, store: Store, agent_id: int) -> str:
         """The recogniser's initial prompt for an agent: its product names (:mod:`.vocabulary`),
@@ -102,6 +111,15 @@ class Voice:
         speech = self.synthesizer.synthesize(said, language)
         data, mime = audio.encode(speech, fmt)
         return SpokenAnswer(data, mime, speech, said)
+
+
+def echoes(text: str, prompt: str) -> bool:
+    """Whether ``text`` is nothing but a piece of ``prompt`` (its words, in its order)."""
+    def words(value: str) -> str:
+        return " " + " ".join("".join(c.casefold() if c.isalnum() else " " for c in value).split()) + " "
+
+    said = words(text)
+    return said.strip() != "" and said in words(prompt)
 
 
 def check_reply_mode(mode: str) -> str:
