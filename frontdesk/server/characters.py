@@ -44,7 +44,7 @@ from ..views import channel_json
 from .api import Key, Svc, unscoped
 from .app import RowId, Services
 from .console import Login, back, csrf_checked, page
-from .streaming import iterate_in_thread, sse_event
+from .streaming import event_stream, iterate_in_thread
 
 router = APIRouter(tags=["characters"])
 Token = Annotated[str, Header(alias="X-Conversation-Token", min_length=10, max_length=200)]
@@ -349,25 +349,18 @@ async def send(handle: str, conversation_id: RowId, body: TextIn, request: Reque
         return character, origin, conversation
 
     character, origin, conversation = await run_in_threadpool(prepare)
-    events = iterate_in_thread(lambda: svc.frontdesk.characters.say(character, conversation, body.text, body.user),
-                               svc.slots)
 
-    async def sse() -> AsyncIterator[str]:
-        try:
-            async for kind, value in events:
-                if kind == "delta":
-                    yield sse_event("delta", {"text": value})
-                elif kind == "done":
-                    yield sse_event("done", {"answer": value.text, "citations": public_citations(value.citations),
-                                         "products": [], "grounded": bool(value.grounded), "handoff": False,
-                                         "language": value.language, "character": True})
-        except FrontdeskError as exc:
-            yield sse_event("error", {"message": str(exc)})
+    def render(kind: str, value: Any) -> tuple[str, dict[str, Any]] | None:
+        if kind == "delta":
+            return "delta", {"text": value}
+        if kind == "done":
+            return "done", {"answer": value.text, "citations": public_citations(value.citations), "products": [],
+                            "grounded": bool(value.grounded), "handoff": False, "language": value.language,
+                            "character": True}
+        return None
 
-    response = StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    _cors(response, origin)
-    return response
+    return _cors(event_stream(lambda: svc.frontdesk.characters.say(character, conversation, body.text, body.user),
+                              svc.slots, render), origin)
 
 
 def _escape(text: str) -> str:
@@ -604,18 +597,9 @@ def _console_routes() -> None:
 
         character = await run_in_threadpool(prepare)
         history = [(m.role, m.text) for m in body.history if m.role in ("user", "assistant")]
-        events = iterate_in_thread(lambda: svc.frontdesk.characters.chat.preview(character, history, body.text),
-                                   svc.slots)
-
-        async def sse() -> AsyncIterator[str]:
-            try:
-                async for kind, value in events:
-                    data = {"text": value} if kind == "delta" else {"answer": value.text, "mode": value.mode}
-                    yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-            except FrontdeskError as exc:
-                yield f"event: error\ndata: {json.dumps({'message': str(exc)})}\n\n"
-
-        return StreamingResponse(sse(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+        return event_stream(lambda: svc.frontdesk.characters.chat.preview(character, history, body.text), svc.slots,
+                            lambda kind, value: (kind, {"text": value} if kind == "delta"
+                                                 else {"answer": value.text, "mode": value.mode}))
 
 
 class PreviewTurn(BaseModel):

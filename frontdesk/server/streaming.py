@@ -3,7 +3,8 @@
 The answer pipeline is synchronous: retrieval is CPU work and the model clients block on I/O.
 Each stream gets a thread, so a slow model never holds one of the event loop's workers; a
 semaphore bounds how many run at once. A stream whose client went away still finishes, so
-the conversation's transcript stays whole.
+the conversation's transcript stays whole. :func:`event_stream` is the response the widget's,
+the widget's recordings' and the characters' chat routes return.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
-from ..errors import Busy
+from fastapi.responses import StreamingResponse
+
+from ..errors import Busy, FrontdeskError
 
 T = TypeVar("T")
 _END = object()
+#: How a turn's (kind, value) pair is sent: an event name and its data, or None to send nothing.
+Render = Callable[[str, Any], "tuple[str, dict[str, Any]] | None"]
 
 
 def sse_event(name: str, data: dict[str, Any]) -> str:
@@ -73,3 +78,22 @@ async def iterate_in_thread(make: Callable[[], Iterator[T]], slots: StreamSlots)
         if isinstance(item, BaseException):
             raise item
         yield item  # type: ignore[misc]
+
+
+def event_stream(make: Callable[[], Iterator[tuple[str, Any]]], slots: StreamSlots, render: Render) -> StreamingResponse:
+    """A turn's server-sent events: the (kind, value) pairs ``make()`` yields, produced in a thread
+    of their own (:func:`iterate_in_thread`), each sent as ``render`` names it; a
+    :class:`FrontdeskError` (all slots busy included) ends the stream with an ``error`` event."""
+    events = iterate_in_thread(make, slots)
+
+    async def sse() -> AsyncIterator[str]:
+        try:
+            async for kind, value in events:
+                event = render(kind, value)
+                if event is not None:
+                    yield sse_event(*event)
+        except FrontdeskError as exc:
+            yield sse_event("error", {"message": str(exc)})
+
+    return StreamingResponse(sse(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

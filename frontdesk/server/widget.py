@@ -16,7 +16,6 @@ What protects these routes:
 from __future__ import annotations
 
 import hmac
-from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Annotated, Any
 
@@ -27,11 +26,11 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import auth
 from ..domain import Agent, Conversation
-from ..errors import FrontdeskError, NotFound
+from ..errors import NotFound
 from ..safety.public import visitor_answer, visitor_message
 from ..views import message_json
 from .app import RowId, Services, services
-from .streaming import iterate_in_thread, sse_event
+from .streaming import event_stream
 
 router = APIRouter(tags=["widget"])
 Svc = Annotated[Services, Depends(services)]
@@ -156,24 +155,20 @@ async def send(name: str, conversation_id: RowId, body: WidgetMessage, request: 
         return agent, origin, conversation
 
     agent, origin, conversation = await run_in_threadpool(prepare)
-    events = iterate_in_thread(lambda: svc.frontdesk.chat(agent, conversation.id, body.text), svc.slots)
-
-    async def sse() -> AsyncIterator[str]:
-        try:
-            async for kind, value in events:
-                if kind == "delta":
-                    yield sse_event("delta", {"text": value})
-                elif kind == "held":
-                    yield sse_event("held", {"status": "human"})
-                elif kind == "done":
-                    yield sse_event("done", visitor_answer(value.to_json()))
-        except FrontdeskError as exc:
-            yield sse_event("error", {"message": str(exc)})
-
-    response = StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = event_stream(lambda: svc.frontdesk.chat(agent, conversation.id, body.text), svc.slots, answer_event)
     _cors(response, origin)
     return response
+
+
+def answer_event(kind: str, value: Any) -> tuple[str, dict[str, Any]] | None:
+    """An answer's piece as the visitor's stream sends it (the typed and the spoken turn's)."""
+    if kind == "delta":
+        return "delta", {"text": value}
+    if kind == "held":
+        return "held", {"status": "human"}
+    if kind == "done":
+        return "done", visitor_answer(value.to_json())
+    return None
 
 
 class WidgetFeedback(BaseModel):

@@ -11,19 +11,16 @@ conversation token as the typed route.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, HTTPException, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..domain import Agent, Conversation
-from ..errors import FrontdeskError
-from ..safety.public import visitor_answer
 from ..voice.turn import answer_recording
 from .app import RowId
-from .streaming import iterate_in_thread, sse_event
+from .streaming import event_stream
 from .widget import (
     Svc,
     Token,
@@ -32,6 +29,7 @@ from .widget import (
     _limit,
     _public_agent,
     _visitor_conversation,
+    answer_event,
 )
 
 router = APIRouter(tags=["widget"])
@@ -57,30 +55,17 @@ async def send_recording(name: str, conversation_id: RowId, request: Request, sv
         raise HTTPException(413, f"the recording is larger than {MAX_RECORDING // 2**20} MB",
                             headers=_cors_headers(origin))
     mime = (file.content_type or "audio/webm").split(";")[0]
-    events = iterate_in_thread(lambda: answer_recording(svc.frontdesk, agent, conversation.id, data, mime,
-                                                        channel="web", fmt="mp3"), svc.slots)
 
-    async def sse() -> AsyncIterator[str]:
-        try:
-            async for kind, value in events:
-                if kind == "heard":
-                    yield sse_event("heard", {"text": value.question, "language": value.language,
-                                          "unsure": value.unsure, "prefix": value.prefix(),
-                                          "understood": value.reply is None})
-                elif kind == "delta":
-                    yield sse_event("delta", {"text": value})
-                elif kind == "held":
-                    yield sse_event("held", {"status": "human"})
-                elif kind == "done":
-                    yield sse_event("done", visitor_answer(value.to_json()))
-                elif kind == "speech":
-                    audio = base64.b64encode(value.data).decode()
-                    yield sse_event("speech", {"audio": f"data:{value.mime_type};base64,{audio}",
-                                           "seconds": round(value.speech.duration, 2)})
-        except FrontdeskError as exc:
-            yield sse_event("error", {"message": str(exc)})
+    def render(kind: str, value: Any) -> tuple[str, dict[str, Any]] | None:
+        if kind == "heard":
+            return "heard", {"text": value.question, "language": value.language, "unsure": value.unsure,
+                             "prefix": value.prefix(), "understood": value.reply is None}
+        if kind == "speech":
+            audio = base64.b64encode(value.data).decode()
+            return "speech", {"audio": f"data:{value.mime_type};base64,{audio}", "seconds": round(value.speech.duration, 2)}
+        return answer_event(kind, value)
 
-    response = StreamingResponse(sse(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response = event_stream(lambda: answer_recording(svc.frontdesk, agent, conversation.id, data, mime,
+                                                     channel="web", fmt="mp3"), svc.slots, render)
     _cors(response, origin)
     return response

@@ -312,68 +312,7 @@
     scroll();
   }
 
-  function send(text) {
-    streaming = true;
-    sendButton.disabled = true;
-    var mine = bubble("user");
-    mine.querySelector(".body").textContent = text;
-    var answer = bubble("assistant");
-    var body = answer.querySelector(".body");
-    body.textContent = T.thinking;
-    answer.setAttribute("aria-busy", "true");
-    var received = "";
-    return ensureConversation().then(function () {
-      return request("POST", "/conversations/" + state.id + "/messages", {text: text});
-    }).then(function (r) {
-      if (r.status === 404) { save(null); throw r; }
-      if (!r.ok) { throw r; }
-      var reader = r.body.getReader();
-      var decoder = new TextDecoder();
-      var buffer = "";
-      function handle(block) {
-        var event = "message", data = "";
-        block.split("\n").forEach(function (line) {
-          if (line.indexOf("event:") === 0) { event = line.slice(6).trim(); }
-          else if (line.indexOf("data:") === 0) { data += line.slice(5).trim(); }
-        });
-        if (!data) { return; }
-        var payload = JSON.parse(data);
-        if (event === "delta") { received += payload.text; body.textContent = received; scroll(); }
-        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded && !character) { askFeedback(); } }
-        else if (event === "held") { answer.remove(); notice(T.held); follow("human"); }
-        else if (event === "error") { body.textContent = T.error; }
-      }
-      function pump() {
-        return reader.read().then(function (chunk) {
-          if (chunk.done) { if (buffer.trim()) { handle(buffer); } return; }
-          buffer += decoder.decode(chunk.value, {stream: true});
-          var parts = buffer.split("\n\n");
-          buffer = parts.pop();
-          parts.forEach(handle);
-          return pump();
-        });
-      }
-      return pump();
-    }).catch(function (problem) {
-      body.textContent = (problem && problem.status === 429) ? T.busy : T.error;
-    }).then(function () {
-      answer.removeAttribute("aria-busy");
-      streaming = false;
-      sendButton.disabled = false;
-      // new messages' ids: fetch quietly so polling continues after them
-      if (state) {
-        request("GET", "/conversations/" + state.id + "?after=" + lastId).then(function (r) { return r.ok ? r.json() : null; })
-          .then(function (data) { if (data) { data.messages.forEach(function (m) { lastId = Math.max(lastId, m.id); }); } })
-          .catch(function () {});
-      }
-    });
-  }
-
-  // -- voice: the microphone (MediaRecorder) and spoken answers ---------------------------------
-  var recorder = null;
-  var canRecord = !character && window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
-  if (canRecord) { micButton.hidden = false; micButton.setAttribute("aria-label", T.mic); micButton.title = T.mic; }
-
+  // a server-sent event stream (a typed or a spoken turn's answer): onEvent(name, payload) for each event
   function events(r, onEvent) {
     var reader = r.body.getReader();
     var decoder = new TextDecoder();
@@ -398,6 +337,47 @@
     }
     return pump();
   }
+
+  function send(text) {
+    streaming = true;
+    sendButton.disabled = true;
+    var mine = bubble("user");
+    mine.querySelector(".body").textContent = text;
+    var answer = bubble("assistant");
+    var body = answer.querySelector(".body");
+    body.textContent = T.thinking;
+    answer.setAttribute("aria-busy", "true");
+    var received = "";
+    return ensureConversation().then(function () {
+      return request("POST", "/conversations/" + state.id + "/messages", {text: text});
+    }).then(function (r) {
+      if (r.status === 404) { save(null); throw r; }
+      if (!r.ok) { throw r; }
+      return events(r, function (event, payload) {
+        if (event === "delta") { received += payload.text; body.textContent = received; scroll(); }
+        else if (event === "done") { body.textContent = payload.answer; decorate(answer, payload); if (payload.handoff) { follow("waiting"); } else if (payload.grounded && !character) { askFeedback(); } }
+        else if (event === "held") { answer.remove(); notice(T.held); follow("human"); }
+        else if (event === "error") { body.textContent = T.error; }
+      });
+    }).catch(function (problem) {
+      body.textContent = (problem && problem.status === 429) ? T.busy : T.error;
+    }).then(function () {
+      answer.removeAttribute("aria-busy");
+      streaming = false;
+      sendButton.disabled = false;
+      // new messages' ids: fetch quietly so polling continues after them
+      if (state) {
+        request("GET", "/conversations/" + state.id + "?after=" + lastId).then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) { if (data) { data.messages.forEach(function (m) { lastId = Math.max(lastId, m.id); }); } })
+          .catch(function () {});
+      }
+    });
+  }
+
+  // -- voice: the microphone (MediaRecorder) and spoken answers ---------------------------------
+  var recorder = null;
+  var canRecord = !character && window.MediaRecorder && navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
+  if (canRecord) { micButton.hidden = false; micButton.setAttribute("aria-label", T.mic); micButton.title = T.mic; }
 
   function sendRecording(blob) {
     streaming = true;
