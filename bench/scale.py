@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -33,7 +34,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -49,71 +52,20 @@ SERVER = os.environ.get("FRONTDESK_BENCH_POSTGRES", "postgresql://postgres@127.0
 FRONTDESK = str(Path(sys.executable).with_name("frontdesk"))
 
 
-def run(n: int, env: dict[str, str], tmp: Path, graph: FakeGraph, args: argparse.Namespace, kill: bool) -> dict:
-    admin = [FRONTDESK, "--home", str(tmp / "admin")]
-    store = open_store(env["FRONTDESK_DATABASE_URL"])
-    for channel in store.list_channels():
-        subprocess.run([*admin, "channels", "remove", str(channel.id)], env=env, check=True, capture_output=True)
-    subprocess.run([*admin, "channels", "add", "harbor", "whatsapp", PHONE_ID], env=env, check=True,
-                   capture_output=True)
-    graph.reset()
+@contextlib.contextmanager
+def servers(n: int, env: dict[str, str], homes: Path) -> Iterator[tuple[list[subprocess.Popen], list[str]]]:
+    """``n`` `frontdesk serve` processes, each with a data directory of its own (as on separate hosts),
+    ready when this yields; ended afterwards (terminated, killed if still draining after a minute)."""
     processes, urls = [], []
     for i in range(n):
         port = free_port()
-        processes.append(subprocess.Popen([FRONTDESK, "--home", str(tmp / f"run{n}-host{i}"), "serve", "--port",
+        processes.append(subprocess.Popen([FRONTDESK, "--home", str(homes / f"host{i}"), "serve", "--port",
                                            str(port), "--no-warm-up"], env=env, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
             wait_for(url + "/readyz")
-        rng = random.Random(7)
-        customers = [f"4916{n:02d}{c:06d}" for c in range(args.customers)]
-        unique = [delivery(f"wamid.SCALE{n}-{k:06d}", customers[k % len(customers)], QUESTIONS[k % len(QUESTIONS)])
-                  for k in range(args.unique)]
-        bodies = list(unique)
-        for _ in range(args.deliveries - args.unique):
-            original = rng.randrange(len(unique))
-            bodies.insert(min(len(bodies), original + rng.randrange(0, 40)), unique[original])
-        start = time.perf_counter()
-        killed = False
-        if kill and n > 1:
-            half = len(bodies) // 2
-            first = asyncio.run(burst_round_robin(urls, bodies[:half], args.concurrency))
-            processes[0].send_signal(signal.SIGKILL)
-            processes[0].wait()
-            killed = True
-            second = asyncio.run(burst_round_robin(urls[1:], bodies[half:], args.concurrency))
-            accepted = {"deliveries": first["deliveries"] + second["deliveries"],
-                        "seconds": round(first["seconds"] + second["seconds"], 2)}
-            accepted["per_second"] = round(accepted["deliveries"] / accepted["seconds"], 1)
-        else:
-            accepted = asyncio.run(burst_round_robin(urls, bodies, args.concurrency))
-        deadline = time.monotonic() + args.timeout
-        while time.monotonic() < deadline:
-            counts = store.event_counts()
-            if not counts.get("pending") and not counts.get("working") and not any(
-                    s.state in ("pending", "sending") for s in store.list_sends(limit=100_000)):
-                break
-            time.sleep(0.25)
-        answered_after = time.perf_counter() - start
-        events = store.list_events(limit=100_000)
-        sends = [s for s in store.list_sends(limit=100_000) if s.key.startswith("reply:")]
-        sent_events = {int(s.key.split(":")[1]) for s in sends if s.state == "sent"}
-        text_rows = sum(1 for s in sends if s.kind == "text" and s.state == "sent")
-        posts = len(graph.sent("text"))
-        result = {
-            "processes": n, "killed_one": killed, "webhook": accepted,
-            "answered_seconds": round(answered_after, 1),
-            "messages_answered_per_second": round(args.unique / answered_after, 2),
-            "events": len(events), "distinct_events": len({e.event_key for e in events}),
-            "states": store.event_counts(), "taken_over": sum(1 for e in events if e.attempts > 1),
-            "lost": sum(1 for e in events if e.id not in sent_events),
-            "doubled_posts": posts - text_rows,
-        }
-        result["exactly_once"] = (result["events"] == args.unique and result["lost"] == 0
-                                  and result["doubled_posts"] == 0)
-        print("  " + json.dumps(result), flush=True)
-        return result
+        yield processes, urls
     finally:
         for process in processes:
             if process.poll() is None:
@@ -124,35 +76,86 @@ def run(n: int, env: dict[str, str], tmp: Path, graph: FakeGraph, args: argparse
             except subprocess.TimeoutExpired:  # still draining after a minute: end it
                 process.kill()
                 process.wait()
+
+
+def run(n: int, env: dict[str, str], tmp: Path, graph: FakeGraph, args: argparse.Namespace, kill: bool) -> dict:
+    admin = [FRONTDESK, "--home", str(tmp / "admin")]
+    store = open_store(env["FRONTDESK_DATABASE_URL"])
+    for channel in store.list_channels():
+        subprocess.run([*admin, "channels", "remove", str(channel.id)], env=env, check=True, capture_output=True)
+    subprocess.run([*admin, "channels", "add", "harbor", "whatsapp", PHONE_ID], env=env, check=True,
+                   capture_output=True)
+    graph.reset()
+    try:
+        with servers(n, env, tmp / f"run{n}-{'kill' if kill else 'all'}") as (processes, urls):
+            result = deliveries(n, store, graph, args, kill, processes, urls)
+    finally:
         store.close()
+    return result
+
+
+def deliveries(n: int, store: Any, graph: FakeGraph, args: argparse.Namespace, kill: bool,
+               processes: list[subprocess.Popen], urls: list[str]) -> dict:
+    """The burst against running processes, then the exactly-once count from the store and the Graph log."""
+    rng = random.Random(7)
+    customers = [f"4916{n:02d}{c:06d}" for c in range(args.customers)]
+    unique = [delivery(f"wamid.SCALE{n}-{k:06d}", customers[k % len(customers)], QUESTIONS[k % len(QUESTIONS)])
+              for k in range(args.unique)]
+    bodies = list(unique)
+    for _ in range(args.deliveries - args.unique):
+        original = rng.randrange(len(unique))
+        bodies.insert(min(len(bodies), original + rng.randrange(0, 40)), unique[original])
+    start = time.perf_counter()
+    killed = False
+    if kill and n > 1:
+        half = len(bodies) // 2
+        first = asyncio.run(burst_round_robin(urls, bodies[:half], args.concurrency))
+        processes[0].send_signal(signal.SIGKILL)
+        processes[0].wait()
+        killed = True
+        second = asyncio.run(burst_round_robin(urls[1:], bodies[half:], args.concurrency))
+        accepted = {"deliveries": first["deliveries"] + second["deliveries"],
+                    "seconds": round(first["seconds"] + second["seconds"], 2)}
+        accepted["per_second"] = round(accepted["deliveries"] / accepted["seconds"], 1)
+    else:
+        accepted = asyncio.run(burst_round_robin(urls, bodies, args.concurrency))
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        counts = store.event_counts()
+        if not counts.get("pending") and not counts.get("working") and not any(
+                s.state in ("pending", "sending") for s in store.list_sends(limit=100_000)):
+            break
+        time.sleep(0.25)
+    answered_after = time.perf_counter() - start
+    events = store.list_events(limit=100_000)
+    sends = [s for s in store.list_sends(limit=100_000) if s.key.startswith("reply:")]
+    sent_events = {int(s.key.split(":")[1]) for s in sends if s.state == "sent"}
+    text_rows = sum(1 for s in sends if s.kind == "text" and s.state == "sent")
+    posts = len(graph.sent("text"))
+    result = {
+        "processes": n, "killed_one": killed, "webhook": accepted,
+        "answered_seconds": round(answered_after, 1),
+        "messages_answered_per_second": round(args.unique / answered_after, 2),
+        "events": len(events), "distinct_events": len({e.event_key for e in events}),
+        "states": store.event_counts(), "taken_over": sum(1 for e in events if e.attempts > 1),
+        "lost": sum(1 for e in events if e.id not in sent_events),
+        "doubled_posts": posts - text_rows,
+    }
+    result["exactly_once"] = (result["events"] == args.unique and result["lost"] == 0
+                              and result["doubled_posts"] == 0)
+    print("  " + json.dumps(result), flush=True)
+    return result
 
 
 def streams_run(n: int, env: dict[str, str], tmp: Path, key: str, upstream: str, args: argparse.Namespace) -> dict:
     """``args.streams`` concurrent streamed chats spread over ``n`` processes: the delay frontdesk adds."""
     env = {**env, "FRONTDESK_LLM_BASE_URL": upstream + "/v1", "FRONTDESK_CHANNEL_WORKERS": "0",
            "FRONTDESK_MAX_STREAMS": str(max(256, args.streams))}
-    processes, urls = [], []
-    for i in range(n):
-        port = free_port()
-        processes.append(subprocess.Popen([FRONTDESK, "--home", str(tmp / f"streams{n}-host{i}"), "serve", "--port",
-                                           str(port), "--no-warm-up"], env=env, stderr=subprocess.DEVNULL))
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            wait_for(url + "/readyz")
+    with servers(n, env, tmp / f"streams{n}") as (_, urls):
         asyncio.run(streams(urls, key, upstream, 10 * n, 0.0))  # warm up every process's answer path
         result = {"processes": n, **asyncio.run(streams(urls, key, upstream, args.streams, 0.0))}
-        print("  " + json.dumps(result), flush=True)
-        return result
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    print("  " + json.dumps(result), flush=True)
+    return result
 
 
 async def burst_round_robin(urls: list[str], bodies: list[bytes], concurrency: int) -> dict:
