@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import json
+import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from frontdesk.app import Frontdesk
 from frontdesk.config import Settings
@@ -23,6 +27,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "frontdesk" / "examples" / "harbor-coffee"
 SHARED = ROOT.parent / "shared" / "data"
 TAU2_DB = SHARED / "tau2-retail" / "db.json"
+
+RAM_DISK = Path("/dev/shm")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Test data (``tmp_path`` and every temporary file) on the RAM disk when there is a roomy one
+    and neither ``--basetemp`` nor ``TMPDIR`` says otherwise: the stores the tests open wait for
+    the disk at every fsync (about four per test, measured), which proves nothing in a test."""
+    if config.option.basetemp or os.environ.get("TMPDIR") or not os.access(RAM_DISK, os.W_OK):
+        return
+    disk = os.statvfs(RAM_DISK)
+    if disk.f_bavail * disk.f_frsize >= 4 * 2**30:
+        os.environ["TMPDIR"] = str(RAM_DISK)  # the processes the tests start too
+        tempfile.tempdir = None  # read TMPDIR again
+
 
 _real_connect = socket.socket.connect
 
@@ -100,7 +119,8 @@ class LocalSite:
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # it checks for shutdown every poll_interval: the default 0.5 s was paid at every test's end
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -139,18 +159,42 @@ def respond(status: int, body: bytes = b"", headers: dict[str, str] | None = Non
     return route
 
 
+class PromptServer(uvicorn.Server):
+    """uvicorn's server, stopping as soon as it is told to. uvicorn looks at ``should_exit`` every
+    0.1 s and, stopping, sleeps 0.1 s before it waits for the open connections: 0.2 s per test
+    server, some forty of them per run. This one looks every 10 ms and waits only for the
+    connections and tasks still open; the rest (the lifespan's shutdown included) is uvicorn's."""
+
+    async def main_loop(self) -> None:
+        ticks = 0
+        while not await self.on_tick(ticks):  # on_tick renews the Date header every tenth tick
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for sock in sockets or []:
+            sock.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        while self.server_state.connections or self.server_state.tasks:
+            await asyncio.sleep(0.01)
+        for server in self.servers:
+            await server.wait_closed()
+        await self.lifespan.shutdown()
+
+
 class ServerThread:
     """An ASGI app served by uvicorn on 127.0.0.1 in a background thread: real HTTP for the tests."""
 
     def __init__(self, app: object, port: int = 0) -> None:
-        import uvicorn
-
         sock = socket.socket()
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._sock = sock
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        self.server = PromptServer(uvicorn.Config(app, log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, daemon=True)
 
     def __enter__(self) -> ServerThread:
@@ -159,7 +203,7 @@ class ServerThread:
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
                 raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
+            time.sleep(0.005)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -175,7 +219,7 @@ AGENT = "harbor"
 
 @pytest.fixture(scope="session")
 def upstream() -> Iterator[ServerThread]:
-    with ServerThread(EchoUpstream(rate=200, first_token_delay=0.0).app) as server:
+    with ServerThread(EchoUpstream(rate=2000, first_token_delay=0.0).app) as server:
         yield server
 
 
@@ -193,8 +237,12 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def served_settings(home: Path, upstream: ServerThread, **overrides: object) -> Settings:
+    """The settings of a served sample. Answers are planned in the server's process: the retrieval
+    worker (a new interpreter that loads the search models, about 2.5 s of CPU for every served
+    test that answers) has tests of its own (test_search, test_security's item 9, test_deploy)."""
     return Settings.from_env({"FRONTDESK_HOME": str(home)}, llm_base_url=upstream.url + "/v1", model="echo",
-                             crawl_delay=0.0, http_timeout=2.0, **{"allow_private_urls": True, **overrides})
+                             crawl_delay=0.0, http_timeout=2.0,
+                             **{"allow_private_urls": True, "retrieval_process": False, **overrides})
 
 
 

@@ -18,8 +18,10 @@ _names = itertools.count(1)
 
 
 def url_for(schema: str) -> str:
+    """The schema's URL. Its sessions commit without waiting for the server's disk (what another
+    session sees is the same; only a crash of the server could lose the last commits of a test)."""
     separator = "&" if "?" in SERVER else "?"
-    return f"{SERVER}{separator}options={quote(f'-csearch_path={schema}')}"
+    return f"{SERVER}{separator}options={quote(f'-csearch_path={schema} -csynchronous_commit=off')}"
 
 
 @contextmanager
