@@ -471,7 +471,7 @@ def test_send_bodies_stay_within_metas_limits() -> None:
 
 
 def test_channels_commands(app: Frontdesk, tmp_path: Path) -> None:
-    app.create_agent("shop", embedder="minilm")
+    app.create_agent("shop")
     app.close()
     home = str(app.settings.home)
     run = CliRunner().invoke

@@ -1,21 +1,27 @@
 """Hybrid search: documents and products, structured constraints, languages, isolation."""
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from frontdesk.app import Frontdesk
+from frontdesk.config import Settings
 from frontdesk.search.query import parse_constraints
 
 from .conftest import SAMPLE
 
 
-@pytest.fixture
-def harbor(app: Frontdesk) -> Frontdesk:
-    app.create_agent("harbor")
-    for name in ("site", "faq.csv", "catalog.csv"):
-        app.add_source("harbor", str(SAMPLE / name))
-    return app
+@pytest.fixture(scope="module")
+def harbor(built_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Frontdesk]:
+    """The sample business (its site, FAQ and catalog), ingested once per run (conftest's
+    ``built_home``) and copied once for this module's tests, which only search it."""
+    home = tmp_path_factory.mktemp("search") / "home"
+    shutil.copytree(built_home, home)
+    app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
+    yield app
+    app.close()
 
 
 @pytest.fixture

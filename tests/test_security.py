@@ -75,7 +75,7 @@ def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path
     assert settings.allow_private_urls is False  # the default
     app = Frontdesk(settings)
     try:
-        app.create_agent("shop", embedder="minilm")
+        app.create_agent("shop")
         for url in (site.url, f"http://localhost:{port}/", f"http://0x7f000001:{port}/", f"http://[::1]:{port}/",
                     f"http://[::ffff:127.0.0.1]:{port}/", "http://169.254.169.254/latest/meta-data/",
                     "http://10.0.0.1/", "http://192.168.1.1/"):
@@ -103,7 +103,7 @@ def test_item2_source_urls_on_loopback_or_private_addresses_are_refused(tmp_path
     allowed = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "open"), "FRONTDESK_ALLOW_PRIVATE_URLS": "true"},
                                           crawl_delay=0.0, http_timeout=2.0))
     try:
-        allowed.create_agent("shop", embedder="minilm")
+        allowed.create_agent("shop")
         assert allowed.add_source("shop", site.url).ok and site.requests
     finally:
         allowed.close()
@@ -157,7 +157,7 @@ def test_item8_a_bad_url_a_malformed_or_exploding_docx_never_stop_the_other_sour
     (folder / "bomb.docx").write_bytes(bomb)
     home = tmp_path / "home"
     runner = CliRunner()
-    assert runner.invoke(cli, ["--home", str(home), "agents", "create", "shop", "--embedder", "minilm"]).exit_code == 0
+    assert runner.invoke(cli, ["--home", str(home), "agents", "create", "shop"]).exit_code == 0
     started = time.monotonic()
     result = runner.invoke(cli, ["--home", str(home), "sources", "add", "shop", "http://127.0.0.1:9/a\x01b",
                                  str(folder), str(SAMPLE / "faq.csv"), "--json"])
@@ -185,7 +185,7 @@ def test_item8_items_per_source_are_capped(tmp_path: Path) -> None:
 
     app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(tmp_path / "home")}, max_source_items=3))
     try:
-        app.create_agent("shop", embedder="minilm")
+        app.create_agent("shop")
         summary = app.add_source("shop", str(SAMPLE / "faq.csv"))
         assert any("FRONTDESK_MAX_SOURCE_ITEMS" in str(e) for e in summary.errors)
         assert len(app.store.item_hashes(summary.source_id)) == 3
@@ -619,7 +619,7 @@ def test_item9_an_interrupted_sources_add_can_be_run_again(tmp_path: Path) -> No
 
     home = tmp_path / "home"
     app = Frontdesk(Settings.from_env({"FRONTDESK_HOME": str(home)}))
-    app.create_agent("shop", embedder="minilm")
+    app.create_agent("shop")
     # what an add killed before its (single, atomic) write leaves: the source registered, never read
     app.ingestor().register(app.agent("shop"), str(SAMPLE / "faq.csv"))
     app.close()

@@ -118,6 +118,6 @@ def test_remote_model_takes_an_injected_http_client() -> None:
     with httpx.Client(transport=httpx.MockTransport(handler)) as http:
         model = OpenAICompatibleModel("https://llm.test/v1", "m", api_key="k", http=http)
         assert list(model.stream([{"role": "user", "content": "hi"}], max_tokens=8)) == ["Hello", " there"]
-        down = OpenAICompatibleModel("https://llm.test/v1", "down", api_key="k", http=http)
+        down = OpenAICompatibleModel("https://llm.test/v1", "down", api_key="k", http=http, backoff=0.0)
         with pytest.raises(InfrastructureError, match="answered 503: overloaded"):
             list(down.stream([], max_tokens=8))
