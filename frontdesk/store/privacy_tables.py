@@ -64,14 +64,10 @@ class PrivacyTables:
             events = [r[0] for r in db.execute(
                 f"SELECT id FROM channel_events WHERE conversation_id IN ({marks}){by_sender}",
                 (*ids, *([sender] if sender is not None else []))).fetchall()]
-            event_marks = ",".join("?" * len(events)) or "NULL"
-            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})",
-                                              events).fetchall()]
             messages = db.execute(f"DELETE FROM messages WHERE conversation_id IN ({marks})", ids).rowcount
             outbox = db.execute(f"DELETE FROM channel_outbox WHERE conversation_id IN ({marks})", ids).rowcount
-            db.execute(f"DELETE FROM channel_events WHERE id IN ({event_marks})", events)
+            orphaned = _delete_events(db, events)
             conversations = db.execute(f"DELETE FROM conversations WHERE id IN ({marks})", ids).rowcount
-            orphaned = [p for p in set(media) if not db.execute("SELECT 1 FROM channel_media WHERE path = ?", (p,)).fetchone()]
         return {"conversations": conversations, "messages": messages, "events": len(events), "sends": outbox,
                 "media_files": orphaned}
 
@@ -108,14 +104,10 @@ class PrivacyTables:
                 "AND agent_conversation_id IS NOT NULL", ids).fetchall()]
             events = [r[0] for r in db.execute(
                 f"SELECT id FROM channel_events WHERE character_conversation_id IN ({marks})", ids).fetchall()]
-            event_marks = ",".join("?" * len(events)) or "NULL"
-            media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({event_marks})",
-                                              events).fetchall()]
             messages = db.execute(f"DELETE FROM character_messages WHERE conversation_id IN ({marks})", ids).rowcount
             sends = db.execute(f"DELETE FROM channel_outbox WHERE character_conversation_id IN ({marks})", ids).rowcount
-            db.execute(f"DELETE FROM channel_events WHERE id IN ({event_marks})", events)
+            orphaned = _delete_events(db, events)
             conversations = db.execute(f"DELETE FROM character_conversations WHERE id IN ({marks})", ids).rowcount
-            orphaned = [p for p in set(media) if not db.execute("SELECT 1 FROM channel_media WHERE path = ?", (p,)).fetchone()]
         return {"character_conversations": conversations, "messages": messages, "events": len(events), "sends": sends,
                 "media_files": orphaned, "agent_conversations": agent_conversations}
 
@@ -172,3 +164,11 @@ class PrivacyTables:
         if ids:
             with self._tx() as db:
                 db.execute(f"DELETE FROM messages WHERE id IN ({','.join('?' * len(ids))})", ids)
+
+
+def _delete_events(db: Any, events: list[Any]) -> list[str]:
+    """Delete channel events (their media rows go with them); the media files no other row still needs."""
+    marks = ",".join("?" * len(events)) or "NULL"
+    media = [r[0] for r in db.execute(f"SELECT path FROM channel_media WHERE event_id IN ({marks})", events).fetchall()]
+    db.execute(f"DELETE FROM channel_events WHERE id IN ({marks})", events)
+    return [p for p in set(media) if not db.execute("SELECT 1 FROM channel_media WHERE path = ?", (p,)).fetchone()]
