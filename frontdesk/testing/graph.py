@@ -100,13 +100,9 @@ class FakeGraph:
                 body = await request.json()
             except ValueError:
                 return self._record(request, None, _error(400, "Invalid JSON", 100))
-        auth = request.headers.get("authorization", "")
-        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
-        if not token:
-            return self._record(request, body, _error(401, "An access token is required to request this resource.", 104))
-        failed = self._failure(request)
-        if failed is not None:
-            return self._record(request, body, failed)
+        refused = self._refusal(request, body)
+        if refused is not None:
+            return refused
         path = request.path_params["path"]
         segments = path.strip("/").split("/")
         if request.method == "GET" and segments:
@@ -145,6 +141,14 @@ class FakeGraph:
         return self._record(request, body, JSONResponse({"recipient_id": recipient,
                                                          "message_id": f"m_FAKE{next(self._ids):08d}"}))
 
+    def _refusal(self, request: Request, body: Any) -> Response | None:
+        """Graph's answer to a call without an access token, or the failure scheduled for it; None to go on."""
+        auth = request.headers.get("authorization", "")
+        if not auth.removeprefix("Bearer ").strip() or not auth.startswith("Bearer "):
+            return self._record(request, body, _error(401, "An access token is required to request this resource.", 104))
+        failed = self._failure(request)
+        return None if failed is None else self._record(request, body, failed)
+
     def _failure(self, request: Request) -> Response | None:
         """The error the next scheduled (or random) failure answers for this call, if any."""
         endpoint = request.url.path.rstrip("/").rsplit("/", 1)[-1]
@@ -167,12 +171,9 @@ class FakeGraph:
     async def _upload(self, request: Request) -> Response:
         """``POST /{phone-number-id}/media`` (multipart: messaging_product, type, file): the media id.
         The bytes are kept in :attr:`uploads` and served back like a customer's media."""
-        auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer "):
-            return self._record(request, None, _error(401, "An access token is required to request this resource.", 104))
-        failed = self._failure(request)
-        if failed is not None:
-            return self._record(request, None, failed)
+        refused = self._refusal(request, None)
+        if refused is not None:
+            return refused
         try:
             async with request.form() as form:
                 upload = form.get("file")
@@ -197,12 +198,9 @@ class FakeGraph:
         """Messenger's Attachment Upload API: ``message`` (JSON: the attachment's type and payload),
         ``filedata`` (the file), ``platform=instagram`` for Instagram, which takes AAC, M4A, WAV and MP4
         audio only. Answers ``{"attachment_id": ...}``; the bytes are kept in :attr:`attachments`."""
-        auth = request.headers.get("authorization", "")
-        if not auth.startswith("Bearer "):
-            return self._record(request, None, _error(401, "An access token is required to request this resource.", 104))
-        failed = self._failure(request)
-        if failed is not None:
-            return self._record(request, None, failed)
+        refused = self._refusal(request, None)
+        if refused is not None:
+            return refused
         try:
             async with request.form() as form:
                 message = json.loads(str(form.get("message") or "{}"))
