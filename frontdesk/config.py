@@ -56,6 +56,10 @@ class Settings:
     #: (docs/answers.md): ``off`` (default), ``on`` for every question with evidence, ``uncertain``
     #: only when the gate's own probability is near its threshold.
     gate_judge: str = "off"
+    #: Whether the hazard screen also runs the fitted hazard classifier (safety/hazard_model.py) beside
+    #: its rules (docs/security.md): off by default, because it refused real customer messages
+    #: ("I want to speak to a human about a broken grinder" as S1 at p 1.00; docs/benchmarks.md).
+    hazard_classifier: bool = False
     #: Base URL of an OpenAI-compatible server (``http://host:8000/v1``); empty runs the model in-process.
     llm_base_url: str = ""
     #: API key for ``llm_base_url`` (sent as a Bearer token; never logged).

@@ -204,7 +204,8 @@ class Responder:
         started = time.perf_counter()
         now = now or utcnow()
         previous = self.previous_turn(conversation_id)
-        if (screened := safety_screen(question, agent.name, previous.language)) is not None:  # hazards, "are you a bot?"
+        screened = safety_screen(question, agent.name, previous.language, classifier=self.settings.hazard_classifier)
+        if screened is not None:  # hazards, "are you a bot?"
             yield from screened_events(screened, self.store, question, conversation_id, user_payload, started)
             return
         plan = self.planner(agent, question, previous, now) if self.planner is not None else None

@@ -204,7 +204,8 @@ class CharacterChat:
             pieces.append(sentence)
             yield "delta", sentence if len(pieces) == 1 else " " + sentence
 
-        screened = screen_character(text, language)  # the agent's hazard screen, before any model
+        # the agent's hazard screen, before any model
+        screened = screen_character(text, language, classifier=self.frontdesk.settings.hazard_classifier)
         if screened is not None:
             assert screened.hazard is not None
             reply.mode = screened.kind

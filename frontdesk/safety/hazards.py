@@ -285,12 +285,12 @@ _ADVICE = _re(
     r"\bcan\s+i\s+mix\s+\w+\s+(?:and|with)\s+(?:alcohol|oxycodone|benzos?|opioids)\b")
 
 
-def classify(text: str) -> Hazard | None:
+def classify(text: str, *, classifier: bool = False) -> Hazard | None:
     """The hazard category of a customer message (or an answer), or None when it is safe: the
-    rules first (:func:`by_rules`), then the fitted classifier (:mod:`.hazard_model`) for what
-    the rules do not catch."""
+    rules (:func:`by_rules`), and with ``classifier`` (``FRONTDESK_HAZARD_CLASSIFIER``) the fitted
+    classifier (:mod:`.hazard_model`) for what the rules do not catch."""
     hazard = by_rules(text)
-    if hazard is not None or not text or not text.strip():
+    if hazard is not None or not classifier or not text or not text.strip():
         return hazard
     from .hazard_model import packaged_model
 
