@@ -54,6 +54,14 @@ class Meta:
             headers["X-Hub-Signature-256"] = signature or m.sign(body, secret)
         return httpx.post(self.served.url + "/webhooks/meta", content=body, headers=headers, timeout=30)
 
+    def deliver_at_once(self, payloads: list[Any]) -> None:
+        """Every payload posted at the same time, each from its own thread, as Meta's retries arrive."""
+        threads = [threading.Thread(target=self.deliver, args=(payload,)) for payload in payloads]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
     def settle(self, timeout: float = 30) -> None:
         """Wait until every recorded event is in a final state and nothing waits to be sent."""
         store = self.app.store
@@ -219,11 +227,7 @@ def test_each_message_is_answered_once_across_retries_and_a_restart(meta: Meta, 
     deliveries = [m.wa_delivery([m.wa_value([m.wa_text(f"wamid.R{n}", "When are you open on Saturday?",
                                                        customer=c)], customer=c)])
                   for n, c in enumerate(customers)]
-    threads = [threading.Thread(target=meta.deliver, args=(d,)) for d in deliveries * 3]  # Meta's retries, at once
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    meta.deliver_at_once(deliveries * 3)  # Meta's retries, at once
     meta.settle()
     assert sorted((c.body or {})["to"] for c in meta.graph.sent("text")) == sorted(customers)
 

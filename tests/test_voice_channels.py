@@ -9,7 +9,6 @@ by PyAV); the ``slow`` one speaks the question with Piper and hears it with the 
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,11 +59,7 @@ def test_a_whatsapp_voice_note_is_fetched_heard_answered_and_spoken_once(meta: M
     note = tone(4.0)
     _note(meta, "media-note-1", note)
     delivery = m.wa_delivery([m.wa_value([m.wa_audio("wamid.V1", "media-note-1")])])
-    threads = [threading.Thread(target=meta.deliver, args=(delivery,)) for _ in range(3)]  # Meta's retries, at once
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    meta.deliver_at_once([delivery] * 3)  # Meta's retries, at once
     meta.settle()
 
     paths = [c.path for c in meta.graph.calls]
@@ -181,11 +176,7 @@ def test_a_messenger_or_instagram_audio_attachment_is_answered_in_text_and_audio
     delivery = m.messaging_delivery(platform, account, [
         m.ms_item(sender, account, message={"mid": f"m_audio_{platform}", "attachments": [
             {"type": "audio", "payload": {"url": meta.graph_url + "/media-files/media-ms-audio"}}]})])
-    threads = [threading.Thread(target=meta.deliver, args=(delivery,)) for _ in range(3)]  # Meta's retries, at once
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    meta.deliver_at_once([delivery] * 3)  # Meta's retries, at once
     meta.settle()
 
     replies = meta.replies_to(sender)
