@@ -148,6 +148,7 @@ def run_business(folder: Path, args: argparse.Namespace, models_dir: Path | None
                     "decline": case.decline, "language": language, "passed": result.passed,
                     "reasons": result.reasons, "answer": answer.answer, "declined": declined,
                     "unsupported": result.unsupported, "mode": answer.mode, "model": answer.model,
+                    "problems": answer.problems,
                     "answer_language": answer_language(answer.answer),
                     "first_text_s": answer.timings.get("first_text_s", 0.0),
                     "total_s": answer.timings.get("total_s", 0.0),

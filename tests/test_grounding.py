@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from frontdesk.answer import Answer
 from frontdesk.answer.dates import date_facts, find_dates, question_days
-from frontdesk.answer.evidence import Matcher, is_injection, split_sentences
+from frontdesk.answer.evidence import (
+    Matcher,
+    SentenceVectors,
+    is_injection,
+    passage_evidence,
+    split_sentences,
+)
 from frontdesk.answer.verify import (
     contradictions,
     number_forms,
     price_mismatches,
+    sentences_of,
     unsupported_claims,
 )
+from frontdesk.domain import StoredItem
 from frontdesk.errors import InvalidInput, NotFound
 from frontdesk.evaluation.cases import Case, check, load_cases, wilson
 from frontdesk.llm.packaged import PackagedModel, assemble, resolve_model_path
+from frontdesk.testing.embed import HashEmbedder
 
 SHIPPING = ("Shipping within Germany costs 4.90 EUR and is free for orders from 40 EUR. "
             "Email returns@harbor-coffee.example with your order number.")
@@ -174,3 +183,45 @@ def test_the_question_does_not_license_a_sweeping_promise() -> None:
     assert "sweeping promise 'free'" in unsupported_claims("Yes, everything in our shop is free.", SHIPPING,
                                                            allow="Is everything in your shop free?")
     assert "prompt echo" in unsupported_claims("SOURCES: shipping is free", SHIPPING)
+
+
+def _passage(text: str) -> StoredItem:
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    return StoredItem(id=1, agent_id=1, source_id=1, key="page#1", kind="document", title="Wellness", text=text,
+                      url=None, language="en", fields={}, first_seen=now, last_seen=now, updated_at=now)
+
+
+def test_evidence_keeps_the_sentences_around_the_best_one() -> None:
+    """The figure often sits in the sentence after the one that names the thing (a price below
+    its heading sentence); the neighbours come with the best sentence, in the page's order."""
+    text = ("Our spa has a sauna and a steam bath. Guests use it free of charge. "
+            "The wine tasting takes place every Thursday in the cellar. It costs 45 EUR per person. "
+            "Parking is in the underground car park.")
+    question = "How much is the wine tasting?"
+    vectors = SentenceVectors(HashEmbedder())
+    matcher = Matcher(question, ["en"])
+    q = vectors([question])[0]
+    alone = passage_evidence(_passage(text), matcher, q, vectors, per_passage=1, neighbours=0)
+    around = passage_evidence(_passage(text), matcher, q, vectors, per_passage=1, neighbours=1)
+    assert alone is not None and around is not None
+    assert alone.sentences == ["The wine tasting takes place every Thursday in the cellar."]
+    assert around.sentences == ["Guests use it free of charge.",
+                                "The wine tasting takes place every Thursday in the cellar.",
+                                "It costs 45 EUR per person."]
+    assert around.coverage == alone.coverage  # the score is the best sentence's own
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("Tel. 0341 2296 4410", ["Tel. 0341 2296 4410"]),
+    ("FunkFix GmbH, Karl-Liebknecht-Str. 88, 04275 Leipzig. Wir reparieren ca. 30 Geräte am Tag.",
+     ["FunkFix GmbH, Karl-Liebknecht-Str. 88, 04275 Leipzig.", "Wir reparieren ca. 30 Geräte am Tag."]),
+    ("Unsere Tiefgarage (max. Einfahrtshöhe 2,00 m) kostet 12 € pro Nacht. Parken am Haus ist frei.",
+     ["Unsere Tiefgarage (max. Einfahrtshöhe 2,00 m) kostet 12 € pro Nacht.", "Parken am Haus ist frei."]),
+    ("Wir reparieren z. B. Fahrräder. We take e.g. Samsung phones. We are open. Das ist so.",
+     ["Wir reparieren z. B. Fahrräder.", "We take e.g. Samsung phones.", "We are open.", "Das ist so."]),
+])
+def test_an_abbreviation_ends_no_sentence(text: str, sentences: list[str]) -> None:
+    """A stop after a single letter, after a short word before a number, or inside an open
+    parenthesis is an abbreviation's: a phone number stays with its "Tel.", a price with its thing."""
+    assert split_sentences(text) == sentences
+    assert sentences_of(text) == sentences

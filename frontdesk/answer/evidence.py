@@ -19,7 +19,7 @@ import numpy as np
 from ..domain import StoredItem, effective_price, utcnow
 from ..embed import Embedder
 from ..safety.injection import evidence_sentences, is_injection  # noqa: F401 - is_injection: kept for callers
-from ..search.text import is_stopword, stems, tokens
+from ..search.text import is_stopword, join_abbreviations, stems, tokens
 from .dates import find_dates
 from .glossary import translations
 
@@ -32,8 +32,17 @@ AVAILABILITY = {
 }
 
 
+#: Sentences chosen by score from one passage, and the sentences around each that come with it.
+PER_PASSAGE = 2
+NEIGHBOURS = 0
+
+
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+    """Sentences and lines of ``text``; a full stop after an abbreviation ("Tel. 0341 …") ends none."""
+    out: list[str] = []
+    for line in re.split(r"\n+", text):
+        out += join_abbreviations(s for s in _SENTENCE.split(line) if s and s.strip())
+    return out
 
 
 _QUESTION_NOISE = frozenset("viel viele wieviel much many long lange ihr euch habt hast please bitte".split())
@@ -149,8 +158,8 @@ def product_facts(item: StoredItem, language: str) -> tuple[str, dict[str, str]]
 
 
 def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.ndarray,
-                     vectors: SentenceVectors, per_passage: int = 2, upcoming_after: date | None = None,
-                     wants_figure: bool = False) -> Evidence | None:
+                     vectors: SentenceVectors, per_passage: int | None = None, upcoming_after: date | None = None,
+                     wants_figure: bool = False, neighbours: int | None = None) -> Evidence | None:
     """The passage's best sentences for the question; with ``upcoming_after`` (a "when" question),
     sentences that give a date still to come are preferred; with ``wants_figure`` (where, how much,
     how long), sentences that hold a number (an address, a price, a duration)."""
@@ -174,8 +183,9 @@ def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.nda
     scored.sort(key=lambda t: -(t[0] + 0.5 * t[1]))
     best = scored[0]
     chosen = [best]
-    for candidate in scored[1:per_passage]:
+    for candidate in scored[1:PER_PASSAGE if per_passage is None else per_passage]:
         if candidate[0] + 0.5 * candidate[1] >= 0.75 * (best[0] + 0.5 * best[1]):
             chosen.append(candidate)
-    chosen.sort(key=lambda t: t[2])  # keep the page's order
-    return Evidence(item, [sentences[i] for _, _, i in chosen], best[0], best[1])
+    around = NEIGHBOURS if neighbours is None else neighbours
+    keep = sorted({j for _, _, i in chosen for j in range(max(0, i - around), min(len(sentences), i + around + 1))})
+    return Evidence(item, [sentences[i] for i in keep], best[0], best[1])  # in the page's order

@@ -65,6 +65,8 @@ from .verify import (
 
 NO_ANSWER = "NO_ANSWER"
 MAX_PASSAGES = 2
+#: A passage is evidence only when it scores at least this share of the best passage's score.
+PASSAGE_BAND = 0.7
 MAX_PRODUCTS = 3
 MAX_INSTRUCTIONS = 2000  # characters of the agent's instructions that go into the prompt
 _FOLLOW_UP = re.compile(r"^\s*(?:and|und|what about|how about|und wie|und was|wie wäre|also|ok(?:ay)?,?)\b", re.I)
@@ -406,7 +408,7 @@ class Responder:
                     passages.append(evidence)
         passages.sort(key=lambda e: -e.score)
         if passages:
-            passages = [e for e in passages if e.score >= 0.7 * passages[0].score][:MAX_PASSAGES]
+            passages = [e for e in passages if e.score >= PASSAGE_BAND * passages[0].score][:MAX_PASSAGES]
 
         product_items = [hit.item for hit in hits if hit.item.kind == "product"]
         if product_follow_up:

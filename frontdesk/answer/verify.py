@@ -11,6 +11,7 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from ..search.text import sentence_continues
 from .dates import UPCOMING, find_dates
 from .units import unit_mismatches
 
@@ -225,6 +226,8 @@ def sentences_of(text: str) -> list[str]:
             continue
         if out and re.search(r"(?:^|\s)\d{1,2}\.$", out[-1]) and not re.search(r"\n$", out[-1]):
             out[-1] += " " + piece.strip()  # "am 12." + "Dezember …": an ordinal, not a full stop
+        elif out and sentence_continues(out[-1], piece):
+            out[-1] += " " + piece.strip()  # "Tel." + "0341 …": an abbreviation's stop
         else:
             out.append(piece.strip())
     return out

@@ -53,6 +53,42 @@ STOPWORDS: dict[str, frozenset[str]] = {
 }
 
 
+_LAST_WORD = re.compile(r"(?:^|[\s(/.\-–])([^\W\d_]{1,4})\.$")
+
+
+def sentence_continues(before: str, after: str) -> bool:
+    """Whether a full stop at the end of ``before`` is an abbreviation's, not a sentence's end.
+
+    Three rules that hold in German and English without a list of abbreviations: the stop
+    closes a single letter ("z. B.", "e. g.", an initial); it closes a short word of at most four
+    letters and a number follows ("Tel. 0341 …", "Str. 88", "ca. 30", "max. 2,00 m", "no. 5");
+    or a parenthesis is still open ("(max. Einfahrtshöhe 2,00 m)"). A sentence that really ends
+    on a short word before a number ("… all year. 24 hours …") is joined to the next: the cost
+    is a longer sentence, where a wrong break cuts a phone number from its "Tel." and a price
+    from what it is the price of."""
+    before, after = before.rstrip(), after.lstrip()
+    if not before.endswith(".") or not after:
+        return False
+    if before.count("(") > before.count(")"):
+        return True
+    word = _LAST_WORD.search(before)
+    if word is None:
+        return False
+    return len(word.group(1)) == 1 or after[0].isdigit()
+
+
+def join_abbreviations(pieces: Iterable[str]) -> list[str]:
+    """``pieces`` of a text split at sentence breaks, with the breaks after abbreviations undone
+    (:func:`sentence_continues`)."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and sentence_continues(out[-1], piece):
+            out[-1] = f"{out[-1]} {piece.strip()}"
+        else:
+            out.append(piece.strip())
+    return out
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens (letters and digits; hyphens and punctuation split)."""
     return [t.casefold() for t in _TOKEN.findall(text)]
