@@ -63,6 +63,21 @@ def variant_text(name: str, responder: Responder, plan: Any, agent: Any, questio
             (responder_module.MAX_PASSAGES, evidence_module.PER_PASSAGE, evidence_module.NEIGHBOURS,
              responder_module.PASSAGE_BAND) = saved
         return variant_text("current", responder, plan, agent, question)
+    if name.startswith("set:"):  # set:NAME=VALUE+NAME=VALUE, responder (or evidence.NAME) constants for one plan
+        changes = []
+        for assignment in name[4:].split("+"):
+            key, value = assignment.split("=")
+            module = evidence_module if key.startswith("evidence.") else responder_module
+            attribute = key.removeprefix("evidence.")
+            old = getattr(module, attribute)
+            changes.append((module, attribute, old))
+            setattr(module, attribute, type(old)(float(value)) if not isinstance(old, bool) else value == "1")
+        try:
+            plan = responder.plan(agent, question, Turn(), datetime.now(UTC))
+        finally:
+            for module, attribute, old in reversed(changes):
+                setattr(module, attribute, old)
+        return variant_text("current", responder, plan, agent, question)
     if name.startswith("hits:"):
         hits = responder.engine.search(agent, question, limit=int(name[5:]))
         return "\n\n".join(f"{h.item.title}\n{h.item.text}" for h in hits)

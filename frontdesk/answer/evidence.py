@@ -35,6 +35,9 @@ AVAILABILITY = {
 #: Sentences chosen by score from one passage, and the sentences around each that come with it.
 PER_PASSAGE = 2
 NEIGHBOURS = 0
+#: Whether a sentence's similarity to the question may be that of the sentence under its section
+#: heading ("Weinprobe: … 45 € pro Person."): the heading often names what the sentence is about.
+CONTEXT_IN_VECTOR = False
 
 
 def split_sentences(text: str) -> list[str]:
@@ -157,12 +160,28 @@ def product_facts(item: StoredItem, language: str) -> tuple[str, dict[str, str]]
                              "availability": shown_availability, "regular": str(regular or "")}
 
 
-def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.ndarray,
-                     vectors: SentenceVectors, per_passage: int | None = None, upcoming_after: date | None = None,
-                     wants_figure: bool = False, neighbours: int | None = None) -> Evidence | None:
-    """The passage's best sentences for the question; with ``upcoming_after`` (a "when" question),
-    sentences that give a date still to come are preferred; with ``wants_figure`` (where, how much,
-    how long), sentences that hold a number (an address, a price, a duration)."""
+@dataclass
+class ScoredPassage:
+    """A passage's sentences, each scored against the question: (coverage, similarity, index)."""
+
+    item: StoredItem
+    sentences: list[str]
+    scored: list[tuple[float, float, int]]
+
+    def evidence(self, indices: list[int], neighbours: int = 0) -> Evidence:
+        """These sentences (with ``neighbours`` around each) as evidence, in the page's order."""
+        by_index = {i: (c, sim) for c, sim, i in self.scored}
+        best = max(indices, key=lambda i: by_index[i][0] + 0.5 * by_index[i][1])
+        n = len(self.sentences)
+        keep = sorted({j for i in indices for j in range(max(0, i - neighbours), min(n, i + neighbours + 1))})
+        return Evidence(self.item, [self.sentences[i] for i in keep], *by_index[best])
+
+
+def score_passage(item: StoredItem, matcher: Matcher, question_vector: np.ndarray, vectors: SentenceVectors,
+                  upcoming_after: date | None = None, wants_figure: bool = False) -> ScoredPassage | None:
+    """Every sentence of the passage scored for the question, best first; with ``upcoming_after`` (a
+    "when" question), sentences that give a date still to come score higher; with ``wants_figure``
+    (where, how much, how long), sentences that hold a number (an address, a price, a duration)."""
     lines = split_sentences(item.text)
     if not lines:
         return None
@@ -172,6 +191,9 @@ def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.nda
         return None
     context = f"{item.title} {heading}"
     similarity = vectors(sentences) @ question_vector
+    if CONTEXT_IN_VECTOR:
+        section = " ".join(dict.fromkeys([item.title.split(" – ")[-1], heading])).strip()
+        similarity = np.maximum(similarity, vectors([f"{section}: {s}" for s in sentences]) @ question_vector)
     scored = []
     for i, (sentence, sim) in enumerate(zip(sentences, similarity, strict=True)):
         coverage = matcher.coverage(sentence, context)
@@ -181,11 +203,40 @@ def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.nda
             sim += 0.3
         scored.append((coverage, float(sim), i))
     scored.sort(key=lambda t: -(t[0] + 0.5 * t[1]))
+    return ScoredPassage(item, sentences, scored)
+
+
+def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.ndarray,
+                     vectors: SentenceVectors, per_passage: int | None = None, upcoming_after: date | None = None,
+                     wants_figure: bool = False, neighbours: int | None = None) -> Evidence | None:
+    """The passage's best sentences for the question (see :func:`score_passage`)."""
+    passage = score_passage(item, matcher, question_vector, vectors, upcoming_after, wants_figure)
+    if passage is None:
+        return None
+    scored = passage.scored
     best = scored[0]
     chosen = [best]
     for candidate in scored[1:PER_PASSAGE if per_passage is None else per_passage]:
         if candidate[0] + 0.5 * candidate[1] >= 0.75 * (best[0] + 0.5 * best[1]):
             chosen.append(candidate)
-    around = NEIGHBOURS if neighbours is None else neighbours
-    keep = sorted({j for _, _, i in chosen for j in range(max(0, i - around), min(len(sentences), i + around + 1))})
-    return Evidence(item, [sentences[i] for i in keep], best[0], best[1])  # in the page's order
+    return passage.evidence([i for _, _, i in chosen], NEIGHBOURS if neighbours is None else neighbours)
+
+
+def pooled_evidence(passages: list[ScoredPassage], sentences: int, most_passages: int,
+                    band: float = 0.0, neighbours: int = 0) -> list[Evidence]:
+    """The ``sentences`` best sentences over all the passages, not the best few of each: a
+    question's answer is often one sentence of a passage whose other sentences are about
+    something else. Only sentences scoring at least ``band`` times the best one's; grouped
+    back into at most ``most_passages`` passages, best first."""
+    pool = sorted(((c + 0.5 * sim, rank, i) for rank, p in enumerate(passages) for c, sim, i in p.scored),
+                  key=lambda t: (-t[0], t[1]))
+    picked: dict[int, list[int]] = {}
+    for score, rank, i in pool:
+        if score < band * pool[0][0]:
+            break
+        if len(picked) >= most_passages and rank not in picked:
+            continue
+        picked.setdefault(rank, []).append(i)
+        if sum(map(len, picked.values())) >= sentences:
+            break
+    return [passages[rank].evidence(indices, neighbours) for rank, indices in picked.items()]

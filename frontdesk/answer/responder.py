@@ -49,7 +49,9 @@ from .evidence import (
     SentenceVectors,
     content_words,
     passage_evidence,
+    pooled_evidence,
     product_facts,
+    score_passage,
 )
 from .meaning import translation_problems, vacuous
 from .schedule import ASKS_OPEN, EVENT_FACT, not_the_next_date, schedule_facts
@@ -65,6 +67,17 @@ from .verify import (
 
 NO_ANSWER = "NO_ANSWER"
 MAX_PASSAGES = 2
+#: Document hits whose sentences are candidates for the evidence.
+DOCUMENT_HITS = 6
+#: Evidence as the best sentences over all candidate passages (this many), or, at 0, the best
+#: sentences of each passage (evidence.PER_PASSAGE) from the best MAX_PASSAGES passages.
+POOLED_SENTENCES = 4
+#: The most passages those sentences may come from.
+POOLED_PASSAGES = 6
+#: A sentence is pooled evidence only when it scores at least this share of the best sentence's score.
+SENTENCE_BAND = 0.4
+#: Whether the evidence keeps only passages in the best passage's language.
+ONE_LANGUAGE = True
 #: A passage is evidence only when it scores at least this share of the best passage's score.
 PASSAGE_BAND = 0.7
 MAX_PRODUCTS = 3
@@ -400,15 +413,23 @@ class Responder:
         upcoming = today if _WHEN.search(question) else None
         wants_figure = _QUANTITY.search(question) is not None
         passages: list[Evidence] = []
-        for hit in hits:
-            if hit.item.kind == "document" and len(passages) < 6:
-                evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming,
-                                            wants_figure=wants_figure)
-                if evidence is not None:
-                    passages.append(evidence)
-        passages.sort(key=lambda e: -e.score)
-        if passages:
-            passages = [e for e in passages if e.score >= PASSAGE_BAND * passages[0].score][:MAX_PASSAGES]
+        if POOLED_SENTENCES:
+            scored = [p for p in (score_passage(hit.item, matcher, question_vector, vectors, upcoming, wants_figure)
+                                  for hit in hits if hit.item.kind == "document") if p is not None][:DOCUMENT_HITS]
+            passages = sorted(pooled_evidence(scored, POOLED_SENTENCES, POOLED_PASSAGES, SENTENCE_BAND), key=lambda e: -e.score)
+            if ONE_LANGUAGE and passages:  # the answer check binds values only within one language
+                first = passages[0].item.language
+                passages = [e for e in passages if e.item.language in (None, first)]
+        else:
+            for hit in hits:
+                if hit.item.kind == "document" and len(passages) < DOCUMENT_HITS:
+                    evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming,
+                                                wants_figure=wants_figure)
+                    if evidence is not None:
+                        passages.append(evidence)
+            passages.sort(key=lambda e: -e.score)
+            if passages:
+                passages = [e for e in passages if e.score >= PASSAGE_BAND * passages[0].score][:MAX_PASSAGES]
 
         product_items = [hit.item for hit in hits if hit.item.kind == "product"]
         if product_follow_up:
