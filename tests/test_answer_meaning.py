@@ -181,6 +181,8 @@ def test_a_vacuous_fast_model_answer_goes_to_the_answer_model(office: Frontdesk)
 
 # -- 3. a yes to what the evidence denies ------------------------------------------------------
 
+FOOTER = ("FunkFix Reparatur Karl-Liebknecht-Straße 88 04275 Leipzig Tel. 0341 22964410 WhatsApp (nur Nachrichten): "
+          "0176 55501234 Repair-Café & Workshops Löt-Workshop für Einsteiger 35 € pro Person")
 GERMAN_Q = "Kann ich meinen Personalausweis per Post beantragen?"
 GERMAN_YES = "Ja, Sie können Ihren Personalausweis per Post beantragen."
 ENGLISH_Q = "Can I apply for my passport by post?"
@@ -195,6 +197,8 @@ ENGLISH_YES = "Yes, you can apply for your passport by post."
     ("You can only apply for a passport in person at the citizens' office.", ENGLISH_YES, ENGLISH_Q),
     ("Passports: applying by post, by e-mail or online is not possible.", ENGLISH_YES, ENGLISH_Q),
     ("Can I apply for a passport by post? No, this is not possible.", ENGLISH_YES, ENGLISH_Q),
+    # a restriction in parentheses restricts the word before them
+    (FOOTER, "Ja, Sie können uns per WhatsApp anrufen.", "Kann ich euch per WhatsApp anrufen?"),
 ])
 def test_a_yes_against_a_denial_or_restriction_fails(evidence: str, answer: str, question: str) -> None:
     assert denied_claims(answer, evidence, question)
@@ -215,6 +219,10 @@ def test_a_yes_against_a_denial_or_restriction_fails(evidence: str, answer: str,
      "Ja, Sie können mit PayPal bezahlen.", "Kann ich mit PayPal bezahlen?"),
     ("We accept credit cards, PayPal, Klarna invoice and SEPA direct debit.",
      "Yes, you can pay with PayPal.", "Can I pay with PayPal?"),
+    # ... and nothing else of a footer without sentence ends
+    (FOOTER, "Der Löt-Workshop kostet 35 € pro Person.", "Was kostet der Löt-Workshop?"),
+    (FOOTER, "Ja, Sie können uns per WhatsApp Nachrichten schicken: 0176 55501234.",
+     "Kann ich euch per WhatsApp Nachrichten schicken?"),
 ])
 def test_a_yes_the_evidence_allows_passes(evidence: str, answer: str, question: str) -> None:
     assert denied_claims(answer, evidence, question) == []

@@ -74,6 +74,20 @@ def test_a_value_is_bound_to_what_the_source_says_it_of(answer: str, question: s
     assert not misbound_values(answer, EVIDENCE, question, same_language=False)  # words do not cross languages
 
 
+def test_the_customers_own_figure_and_a_cards_price_are_bound() -> None:
+    """A figure the question gives is the customer's, not a claim ("the 30 g sample" is no
+    return period); a price on a product card belongs to the card, even though another labelled
+    clause ("Express: costs …") holds the question's verb and fits the product worse."""
+    evidence = EVIDENCE + "\nExpress delivery: costs 9.90 EUR."
+    assert not misbound_values("The 30 g sample of the Ethiopia costs 14.90 EUR.", evidence,
+                               "How much is the 30 g sample of the Ethiopia?")
+    assert misbound_values("The 30 g sample of the Ethiopia costs 14.90 EUR.", evidence,
+                           "How much is the sample of the Ethiopia?")  # 30 is the returns' figure
+    assert not misbound_values("The Ethiopia Yirgacheffe costs 14.90 EUR.", evidence,
+                               "What does the Ethiopia Yirgacheffe cost?")
+    assert misbound_values("Express delivery costs 14.90 EUR.", evidence, "What does express delivery cost?")
+
+
 GERMAN_EVIDENCE = "Das Hotel wurde 1958 von Josef Huber gegründet. Frühstück gibt es von 7 bis 11 Uhr."
 
 
@@ -188,9 +202,10 @@ def test_a_german_question_over_an_english_page_gets_a_checked_german_answer(sho
 
     model = ScriptedModel("Der Versand ist kostenlos.",  # drops the threshold: fails the check
                           "Der Versand innerhalb Deutschlands kostet 4,90 EUR und ist ab einem Bestellwert "
-                          "von 40 EUR kostenlos.",
+                          "von 40 EUR kostenlos. Wir versenden mit DHL, Pakete kommen in zwei bis drei Werktagen an.",
                           # the translation back into English, for its meaning check
-                          "Shipping within Germany costs 4.90 EUR and is free from an order value of 40 EUR.")
+                          "Shipping within Germany costs 4.90 EUR and is free from an order value of 40 EUR. "
+                          "We ship with DHL and parcels arrive within two to three working days.")
     responder = Responder(shop.store, shop.search_engine, shop.settings, model)
     answer = responder.answer(shop.agent("shop"), "Wie viel kostet der Versand innerhalb Deutschlands?")
     assert answer.problems and "Der Versand ist kostenlos." not in answer.answer

@@ -15,6 +15,8 @@ from frontdesk.answer.evidence import (
     SentenceVectors,
     is_injection,
     passage_evidence,
+    pooled_evidence,
+    score_passage,
     split_sentences,
 )
 from frontdesk.answer.verify import (
@@ -209,6 +211,30 @@ def test_evidence_keeps_the_sentences_around_the_best_one() -> None:
                                 "The wine tasting takes place every Thursday in the cellar.",
                                 "It costs 45 EUR per person."]
     assert around.coverage == alone.coverage  # the score is the best sentence's own
+
+
+def test_pooled_evidence_takes_the_best_sentences_of_all_passages() -> None:
+    """The answer is often one sentence of a passage about something else: the best sentences
+    over all the passages are the evidence, not the best two of the best two passages; a
+    sentence far below the best one is left out, however few were chosen."""
+    spa = _passage("Our spa has a sauna and a steam bath. The sauna is open from 15:00 to 20:00. "
+                   "Towels are at the reception.")
+    events = _passage("Every Thursday there is a wine tasting in the cellar. The wine tasting costs 45 EUR. "
+                      "The cellar also hosts the wine bar.")
+    question = "How much is the wine tasting?"
+    vectors = SentenceVectors(HashEmbedder())
+    matcher = Matcher(question, ["en"])
+    q = vectors([question])[0]
+    scored = [p for p in (score_passage(item, matcher, q, vectors) for item in (spa, events)) if p is not None]
+    chosen = pooled_evidence(scored, sentences=2, most_passages=2)
+    assert [e.sentences for e in chosen] == [["Every Thursday there is a wine tasting in the cellar.",
+                                              "The wine tasting costs 45 EUR."]]
+    everything = pooled_evidence(scored, sentences=6, most_passages=2)
+    assert len(everything) == 2 and len(everything[0].sentences) == 3 and everything[1].sentences
+    banded = pooled_evidence(scored, sentences=6, most_passages=2, band=0.6)
+    assert [s for e in banded for s in e.sentences] == ["Every Thursday there is a wine tasting in the cellar.",
+                                                         "The wine tasting costs 45 EUR."]
+    assert pooled_evidence(scored, sentences=6, most_passages=1) == pooled_evidence(scored[1:], 6, 1)
 
 
 @pytest.mark.parametrize(("text", "sentences"), [

@@ -395,6 +395,8 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
         values += [(name, {name.casefold()}, "name") for name in (_NAME.findall(sentence) if names else [])
                    if name.casefold() not in question.casefold()]
         for token, forms, kind in values if kinds is None else [v for v in values if v[2] in kinds]:
+            if forms & _values_in(question, kind):
+                continue  # the customer's own value ("the 1 m cable"), not a claim of the answer
             holders = [(s, line) for s, line in units if forms & _values_in(s, kind)]
             if not holders:
                 continue  # an unsupported value is unsupported_claims's business
@@ -413,8 +415,11 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
                 if best == set(words):
                     break
             missing = {w: words[w] for w in words if w not in best}
+            # another labelled clause with another value that fits the said thing at least as well
+            # as the value's own holder: "Kinder: 19. Mai" for "the children's course is on 12 May"
             elsewhere = {w for h in sentences if h not in facts for c in _clauses(h)
                          if ":" in c and (other := _values_in(c, kind)) and not other & forms
+                         and found(missing, c) and len(found(words, c)) >= len(best)
                          for w in found(missing, c)}
             if not best or elsewhere:
                 problems.append(f"value {token} said of {', '.join(sorted(elsewhere or words))}, "
@@ -497,6 +502,7 @@ _RESTRICTION = re.compile(r"\b(?:only|solely|exclusively|nur|ausschließlich|aus
 _IMPOSSIBLE = re.compile(r"\b(?:nicht|kein\w*)\s+(?:möglich|erlaubt|gestattet|zulässig|vorgesehen|akzeptiert|angeboten)\b"
                          r"|\bnot\s+(?:be\s+)?(?:possible|allowed|permitted|accepted|available|offered)\b"
                          r"|\b(?:unmöglich|ausgeschlossen|impossible)\b", re.I)
+_PARENTHESISED = re.compile(r"(\S+)\s*\(([^()]*)\)")
 _CONTRAST = re.compile(r"^\s*(?:aber|but|sondern|jedoch|however|außer|except|otherwise|sonst)\b", re.I)
 _YES_NO_START = re.compile(r"^\s*(?:ja|nein|yes|no|leider nicht|unfortunately not)\b", re.I)
 
@@ -510,7 +516,8 @@ def polar_clauses(evidence: str) -> list[tuple[str, bool, bool]]:
     * Clauses are the comma parts of a sentence ("PayPal nehmen wir, Schecks nicht"), except that
       a predicate of possibility ("ist nicht möglich", "is not possible") scopes over the whole
       list before it, back to the sentence start or a contrast ("aber", "but").
-    * A restriction ("nur", "only") scopes over its sentence part (up to a semicolon or dash)."""
+    * A restriction ("nur", "only") scopes over its sentence part (up to a semicolon or dash);
+      in parentheses, over the word before them ("WhatsApp (nur Nachrichten)")."""
     sentences = sentences_of(evidence)
     joined: list[str] = []
     for i, sentence in enumerate(sentences):
@@ -525,6 +532,12 @@ def polar_clauses(evidence: str) -> list[tuple[str, bool, bool]]:
         for part in re.split(r";\s*|\s[–-]\s", sentence):
             if not part.strip():
                 continue
+            # a restriction in parentheses restricts the word before them, not the sentence part:
+            # "WhatsApp (nur Nachrichten): 0176 …" says nothing of the rest of a footer
+            lifted = [m for m in _PARENTHESISED.finditer(part) if _RESTRICTION.search(m.group(2))]
+            for match in reversed(lifted):
+                part = part[:match.start()] + match.group(1) + part[match.end():]
+            out.extend((f"{m.group(1)} {m.group(2)}", False, True) for m in lifted)
             restricted = bool(_RESTRICTION.search(part))
             pieces = [p for p in re.split(r",\s+", part) if p.strip()]
             negated = [bool(_NEGATION.search(p)) for p in pieces]
