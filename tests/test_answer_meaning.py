@@ -171,6 +171,17 @@ def test_a_vacuous_answer_is_treated_like_no_answer(office: Frontdesk) -> None:
     assert answer.mode == "model" and answer.answer.startswith(f"{echo} {content}")
 
 
+def test_a_bare_yes_that_restates_the_question_gets_the_evidence_quoted(office: Frontdesk) -> None:
+    """"Ja, Sie können X" to "Kann ich X?" is the model's reading that the evidence answers the
+    question, but its yes is nothing the check can hold to the sources: the customer gets the
+    evidence's own sentence, whatever the yes said."""
+    question = "Kann ich meinen Personalausweis im Bürgeramt beantragen?"
+    answer = ask(office, ScriptedModel("Ja, Sie können Ihren Personalausweis im Bürgeramt beantragen."), question)
+    assert any("restates the question" in p for p in answer.problems)
+    assert answer.mode == "evidence" and answer.grounded
+    assert "nur persönlich im Bürgeramt" in answer.answer and not answer.answer.startswith("Ja")
+
+
 def test_a_vacuous_fast_model_answer_goes_to_the_answer_model(office: Frontdesk) -> None:
     big = ScriptedModel("Ja, Familien mit Kindern erhalten Kindergeld: 255 Euro im Monat je Kind.", name="big")
     fast = ScriptedModel("Familien können finanzielle Unterstützung erhalten.", name="fast")

@@ -88,6 +88,24 @@ def test_the_customers_own_figure_and_a_cards_price_are_bound() -> None:
     assert misbound_values("Express delivery costs 14.90 EUR.", evidence, "What does express delivery cost?")
 
 
+LISTED = ("Halbpension: Zum Frühstück können Sie unser 4-Gang-Abendmenü dazubuchen: 32 € pro Person und Nacht, "
+          "Kinder von 3 bis 14 Jahren 18 €.\nDoppelzimmer: 94 € pro Nacht, mit Balkon 104 €. Einzelzimmer: 79 €, "
+          "Frühstück inklusive.")
+
+
+@pytest.mark.parametrize(("answer", "question", "wrong"), [
+    ("Die Halbpension für Kinder kostet 32 € pro Person und Nacht.", "Was kostet die Halbpension für Kinder?", True),
+    ("Die Halbpension für Kinder kostet 18 €.", "Was kostet die Halbpension für Kinder?", False),
+    ("Die Halbpension kostet 32 € pro Person und Nacht.", "Was kostet die Halbpension?", False),
+    ("Das Doppelzimmer mit Balkon kostet 94 €.", "Was kostet das Doppelzimmer mit Balkon?", True),
+    ("Das Doppelzimmer mit Balkon kostet 104 €.", "Was kostet das Doppelzimmer mit Balkon?", False),
+    ("Das Einzelzimmer kostet 79 €.", "Was kostet das Einzelzimmer?", False),
+])
+def test_an_item_of_a_list_of_values_is_an_entity_of_its_own(answer: str, question: str, wrong: bool) -> None:
+    """"32 € pro Person, Kinder … 18 €": the children's word belongs to the item with 18 €."""
+    assert bool(misbound_values(answer, LISTED, question, names=False)) is wrong
+
+
 GERMAN_EVIDENCE = "Das Hotel wurde 1958 von Josef Huber gegründet. Frühstück gibt es von 7 bis 11 Uhr."
 
 

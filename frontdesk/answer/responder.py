@@ -57,6 +57,7 @@ from .meaning import translation_problems, vacuous
 from .schedule import ASKS_OPEN, EVENT_FACT, not_the_next_date, schedule_facts
 from .verify import (
     DENIAL,
+    YES_NO_START,
     dropped_conditions,
     evidence_numbers,
     number_forms,
@@ -253,9 +254,15 @@ class Responder:
                         pieces.append(value)
                         yield "delta", text
                     elif kind in ("declined", "vacuous"):
+                        # a bare "Yes, you can X" says the model read the evidence as answering the
+                        # question; its yes is not checked, so the evidence is quoted instead (once
+                        # the answer model, if there is one after this, has said no more)
+                        polar = kind == "vacuous" and attempt is self.model \
+                            and YES_NO_START.search(" ".join(value)) is not None
                         if kind == "vacuous":
                             problems.append("restates the question: " + " ".join(value))
-                        mode = "evidence" if _strong(plan) or (products and plan.search_query != plan.question) else "declined"
+                        mode = "evidence" if _strong(plan) or polar or (products and plan.search_query != plan.question) \
+                            else "declined"
                     elif kind == "problems":
                         problems += value
                         # a denial the check found is evidence about the asked thing: it answers

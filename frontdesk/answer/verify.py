@@ -421,10 +421,34 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
                          if ":" in c and (other := _values_in(c, kind)) and not other & forms
                          and found(missing, c) and len(found(words, c)) >= len(best)
                          for w in found(missing, c)}
+            # within a list of values ("32 € pro Person, Kinder von 3 bis 14 Jahren 18 €") a word that
+            # only another item of the list holds is that item's: 32 € is not the children's price
+            listed = [_list_conflict(holder, forms, kind, words, _heading_of(holder, [line])) for holder, line in holders
+                      if not line.startswith("Product: ")]
+            if listed and len(listed) == len(holders) and all(listed):
+                elsewhere |= set().union(*listed)
             if not best or elsewhere:
                 problems.append(f"value {token} said of {', '.join(sorted(elsewhere or words))}, "
                                 "which the sources do not say it of")
     return problems
+
+
+def _list_conflict(holder: str, forms: set[str], kind: str, words: dict[str, frozenset[str]], heading: str) -> set[str]:
+    """The words of ``words`` that another item of a comma list in ``holder`` holds with another
+    value of ``kind``, and that the item with the value (its list's label and ``heading`` aside)
+    does not: the list's items are entities of their own."""
+    conflict: set[str] = set()
+    for clause in _clauses(holder):
+        parts = [p for p in re.split(r",\s+", clause) if p.strip()]
+        own = [p for p in parts if forms & _values_in(p, kind)]
+        rivals = [p for p in parts if (other := _values_in(p, kind)) and not other & forms]
+        if not own or not rivals:
+            continue
+        label = clause.partition(": ")[0] if ": " in parts[0] else ""
+        bag = _content(" ".join([*own, label, heading]))
+        for rival in rivals:
+            conflict |= {w for w, f in words.items() if f & _content(rival) and not f & bag}
+    return conflict
 
 
 def _values_in(text: str, kind: str) -> set[str]:
@@ -504,7 +528,8 @@ _IMPOSSIBLE = re.compile(r"\b(?:nicht|kein\w*)\s+(?:möglich|erlaubt|gestattet|z
                          r"|\b(?:unmöglich|ausgeschlossen|impossible)\b", re.I)
 _PARENTHESISED = re.compile(r"(\S+)\s*\(([^()]*)\)")
 _CONTRAST = re.compile(r"^\s*(?:aber|but|sondern|jedoch|however|außer|except|otherwise|sonst)\b", re.I)
-_YES_NO_START = re.compile(r"^\s*(?:ja|nein|yes|no|leider nicht|unfortunately not)\b", re.I)
+#: An answer that opens with its polarity: "Ja, …", "No, …".
+YES_NO_START = re.compile(r"^\s*(?:ja|nein|yes|no|leider nicht|unfortunately not)\b", re.I)
 
 
 def polar_clauses(evidence: str) -> list[tuple[str, bool, bool]]:
@@ -523,7 +548,7 @@ def polar_clauses(evidence: str) -> list[tuple[str, bool, bool]]:
     for i, sentence in enumerate(sentences):
         if sentence.rstrip().endswith("?"):
             following = sentences[i + 1] if i + 1 < len(sentences) else ""
-            if following and not following.rstrip().endswith("?") and _YES_NO_START.search(following):
+            if following and not following.rstrip().endswith("?") and YES_NO_START.search(following):
                 sentences[i + 1] = sentence + " " + following
             continue
         joined.append(sentence)

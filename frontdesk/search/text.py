@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 import Stemmer
+from stop_words import get_stop_words
 
 #: ISO 639-1 code -> Snowball stemmer name, for the languages we analyse.
 STEMMERS = {
@@ -49,7 +50,9 @@ STOPWORDS: dict[str, frozenset[str]] = {
         aus bei mit nach von vom vor fur für uber über wie was wer wo wann warum welche welcher
         welches gibt es kann konnen können muss mussen müssen soll bitte auch noch nicht kein
         keine ja nein so sehr ganz suche brauche möchte mochte gerne gern""".split()
-    ),
+        # and Snowball's German stop list (the stop-words package), whose inflected pronouns and
+        # articles ("Ihren", "meinem", "dieser") the list above lacks
+    ) | frozenset(get_stop_words("german")),
 }
 
 
