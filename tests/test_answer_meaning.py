@@ -11,7 +11,7 @@ import pytest
 
 from frontdesk.answer import Answer, Responder
 from frontdesk.answer.meaning import condition_words, translation_problems, vacuous
-from frontdesk.answer.verify import denied_claims
+from frontdesk.answer.verify import denied_claims, unbacked_denials
 from frontdesk.app import Frontdesk
 from frontdesk.evaluation.cases import Case, wrong_facts
 from frontdesk.testing import FunctionModel, ScriptedModel
@@ -267,3 +267,22 @@ def test_eval_counts_a_restatement_and_a_yes_against_a_denial_as_wrong_facts() -
     echo = Case(["Können Familien finanzielle Unterstützung erhalten?"])
     assert "restates the question without answering it" in wrong_facts(
         _answer("Familien können finanzielle Unterstützung erhalten.", "de"), echo, corpus, corpus)
+
+
+@pytest.mark.parametrize(("answer", "evidence", "question", "unbacked"), [
+    # the model declining in its own words, or a denial made up
+    ("Florian Brandner's personal mobile number is not provided in the given sources.",
+     "Florian Brandner runs the hotel. Phone 08023 1234.", "What is Florian Brandner's personal mobile number?", True),
+    ("Das Wetter morgen in Bayrischzell wird nicht angegeben.", "Der Skibus fährt halbstündlich.",
+     "Wie wird das Wetter morgen in Bayrischzell?", True),
+    # a denial the sources back, or one that gives what the sources hold
+    ("Nein, das Repair-Café ist nicht im August geöffnet.",
+     "Das Repair-Café (nicht im August und Dezember) öffnet jeden zweiten Dienstag.", "Ist im August ein Repair-Café?", False),
+    ("No, shipping is not free on all orders; it is free from 75 EUR.", "Free standard shipping in Germany from 75 EUR.",
+     "Is shipping free on all orders?", False),
+    ("No, we do not deliver to Packstations.", "We deliver only to home addresses.", "Can you deliver to a Packstation?", False),
+    ("No, the sauna is not free for day guests, they pay the day ticket.", "Day guests pay the day ticket of the sauna.",
+     "Is the sauna free for day guests?", False),
+])
+def test_a_denial_says_what_the_sources_say(answer: str, evidence: str, question: str, unbacked: bool) -> None:
+    assert bool(unbacked_denials(answer, evidence, question)) is unbacked

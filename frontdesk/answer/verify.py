@@ -119,6 +119,8 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
             problems.extend(p for p in misbound_values(scrubbed, "", question, computed=own, names=False,
                                                        kinds={"date"}) if p not in problems)
         problems.extend(denied_claims(scrubbed, evidence, question, same_language=bind))
+        if bind:
+            problems.extend(unbacked_denials(scrubbed, evidence + "\n" + computed, question))
     if _PROMPT_ECHO.search(answer):
         problems.append("prompt echo")
     return problems
@@ -515,6 +517,35 @@ def denied_claims(answer: str, evidence: str, question: str, same_language: bool
                 problems.append(f"{DENIAL} deny what the answer says of {', '.join(sorted(specific))}")
                 continue
         problems.extend(restricted_denials(sentence, words, clauses, asked))
+    return problems
+
+
+#: How :func:`unbacked_denials` names what it found.
+UNBACKED_DENIAL = "a denial the sources do not make"
+
+
+def unbacked_denials(answer: str, evidence: str, question: str) -> list[str]:
+    """A "no" that says nothing but the question and its negation, which no denial or restriction
+    of the sources backs: "Florian Brandner's mobile number is not provided in the sources", "Das
+    Wetter morgen wird nicht angegeben". It is the model declining in its own words, or a denial
+    made up; either way it is nothing the sources say. A negative answer that gives something
+    the sources hold ("No, shipping is free only from 75 €": a figure, a word of the evidence) or
+    that a negated or restricted clause of the sources backs ("nicht im August") passes."""
+    if _NEGATION.search(question):
+        return []
+    asked = _content(question)
+    known = _content(evidence)
+    backing = [_content(c) for c, negated, restricted in polar_clauses(evidence) if negated or restricted]
+    problems = []
+    for sentence in sentences_of(answer):
+        if not _NEGATION.search(sentence) or _NUMBER.search(sentence):
+            continue
+        words = _content(sentence)
+        if words & asked and any(words & asked & bag for bag in backing):
+            continue
+        adds = {w for w, forms in _words(sentence).items() if not forms & asked and forms & known}
+        if not adds:
+            problems.append(UNBACKED_DENIAL)
     return problems
 
 
