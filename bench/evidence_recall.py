@@ -11,7 +11,10 @@ recall. Side by side, in the same run, the same question's text under other evid
 - ``current``: what the responder gives the model today (its evidence sentences and facts);
 - ``baseline``: bench/baseline.py's top-4 search hits, whole;
 - ``quote``: what the evidence fallback would quote (the best passage's chosen sentences);
-- ``passages``: the whole passages the responder's evidence sentences come from.
+- ``passages``: the whole passages the responder's evidence sentences come from;
+- ``hits:K``: the top K search hits, whole;
+- ``set:NAME=VALUE+NAME=VALUE``: the responder's evidence with its constants changed for the
+  question (``set:EVIDENCE_SENTENCES=6+SENTENCE_BAND=0``; ``evidence.NAME`` for evidence.py's).
 
 Printed per split: recall with its 95% interval, the gate's share let through, and the mean
 number of characters the model would read (prompt processing on 2 cores grows with it, so
@@ -50,19 +53,6 @@ def matches(patterns: list[str], text: str) -> bool:
 
 
 def variant_text(name: str, responder: Responder, plan: Any, agent: Any, question: str) -> str:
-    if name.startswith("ev:"):  # ev:PASSAGES:PER_PASSAGE:NEIGHBOURS[:BAND], the evidence re-planned so
-        numbers = name.split(":")[1:]
-        saved = (responder_module.MAX_PASSAGES, evidence_module.PER_PASSAGE, evidence_module.NEIGHBOURS,
-                 responder_module.PASSAGE_BAND)
-        responder_module.MAX_PASSAGES, evidence_module.PER_PASSAGE, evidence_module.NEIGHBOURS = map(int, numbers[:3])
-        if len(numbers) > 3:
-            responder_module.PASSAGE_BAND = float(numbers[3])
-        try:
-            plan = responder.plan(agent, question, Turn(), datetime.now(UTC))
-        finally:
-            (responder_module.MAX_PASSAGES, evidence_module.PER_PASSAGE, evidence_module.NEIGHBOURS,
-             responder_module.PASSAGE_BAND) = saved
-        return variant_text("current", responder, plan, agent, question)
     if name.startswith("set:"):  # set:NAME=VALUE+NAME=VALUE, responder (or evidence.NAME) constants for one plan
         changes = []
         for assignment in name[4:].split("+"):

@@ -14,7 +14,6 @@ from frontdesk.answer.evidence import (
     Matcher,
     SentenceVectors,
     is_injection,
-    passage_evidence,
     pooled_evidence,
     score_passage,
     split_sentences,
@@ -191,26 +190,6 @@ def _passage(text: str) -> StoredItem:
     now = datetime(2026, 12, 1, tzinfo=UTC)
     return StoredItem(id=1, agent_id=1, source_id=1, key="page#1", kind="document", title="Wellness", text=text,
                       url=None, language="en", fields={}, first_seen=now, last_seen=now, updated_at=now)
-
-
-def test_evidence_keeps_the_sentences_around_the_best_one() -> None:
-    """The figure often sits in the sentence after the one that names the thing (a price below
-    its heading sentence); the neighbours come with the best sentence, in the page's order."""
-    text = ("Our spa has a sauna and a steam bath. Guests use it free of charge. "
-            "The wine tasting takes place every Thursday in the cellar. It costs 45 EUR per person. "
-            "Parking is in the underground car park.")
-    question = "How much is the wine tasting?"
-    vectors = SentenceVectors(HashEmbedder())
-    matcher = Matcher(question, ["en"])
-    q = vectors([question])[0]
-    alone = passage_evidence(_passage(text), matcher, q, vectors, per_passage=1, neighbours=0)
-    around = passage_evidence(_passage(text), matcher, q, vectors, per_passage=1, neighbours=1)
-    assert alone is not None and around is not None
-    assert alone.sentences == ["The wine tasting takes place every Thursday in the cellar."]
-    assert around.sentences == ["Guests use it free of charge.",
-                                "The wine tasting takes place every Thursday in the cellar.",
-                                "It costs 45 EUR per person."]
-    assert around.coverage == alone.coverage  # the score is the best sentence's own
 
 
 def test_pooled_evidence_takes_the_best_sentences_of_all_passages() -> None:

@@ -32,9 +32,6 @@ AVAILABILITY = {
 }
 
 
-#: Sentences chosen by score from one passage, and the sentences around each that come with it.
-PER_PASSAGE = 2
-NEIGHBOURS = 0
 #: Whether a sentence's similarity to the question may be that of the sentence under its section
 #: heading ("Weinprobe: … 45 € pro Person."): the heading often names what the sentence is about.
 CONTEXT_IN_VECTOR = False
@@ -168,13 +165,11 @@ class ScoredPassage:
     sentences: list[str]
     scored: list[tuple[float, float, int]]
 
-    def evidence(self, indices: list[int], neighbours: int = 0) -> Evidence:
-        """These sentences (with ``neighbours`` around each) as evidence, in the page's order."""
+    def evidence(self, indices: list[int]) -> Evidence:
+        """These sentences as evidence, in the page's order, scored as the best of them."""
         by_index = {i: (c, sim) for c, sim, i in self.scored}
         best = max(indices, key=lambda i: by_index[i][0] + 0.5 * by_index[i][1])
-        n = len(self.sentences)
-        keep = sorted({j for i in indices for j in range(max(0, i - neighbours), min(n, i + neighbours + 1))})
-        return Evidence(self.item, [self.sentences[i] for i in keep], *by_index[best])
+        return Evidence(self.item, [self.sentences[i] for i in sorted(indices)], *by_index[best])
 
 
 def score_passage(item: StoredItem, matcher: Matcher, question_vector: np.ndarray, vectors: SentenceVectors,
@@ -206,24 +201,8 @@ def score_passage(item: StoredItem, matcher: Matcher, question_vector: np.ndarra
     return ScoredPassage(item, sentences, scored)
 
 
-def passage_evidence(item: StoredItem, matcher: Matcher, question_vector: np.ndarray,
-                     vectors: SentenceVectors, per_passage: int | None = None, upcoming_after: date | None = None,
-                     wants_figure: bool = False, neighbours: int | None = None) -> Evidence | None:
-    """The passage's best sentences for the question (see :func:`score_passage`)."""
-    passage = score_passage(item, matcher, question_vector, vectors, upcoming_after, wants_figure)
-    if passage is None:
-        return None
-    scored = passage.scored
-    best = scored[0]
-    chosen = [best]
-    for candidate in scored[1:PER_PASSAGE if per_passage is None else per_passage]:
-        if candidate[0] + 0.5 * candidate[1] >= 0.75 * (best[0] + 0.5 * best[1]):
-            chosen.append(candidate)
-    return passage.evidence([i for _, _, i in chosen], NEIGHBOURS if neighbours is None else neighbours)
-
-
 def pooled_evidence(passages: list[ScoredPassage], sentences: int, most_passages: int,
-                    band: float = 0.0, neighbours: int = 0) -> list[Evidence]:
+                    band: float = 0.0) -> list[Evidence]:
     """The ``sentences`` best sentences over all the passages, not the best few of each: a
     question's answer is often one sentence of a passage whose other sentences are about
     something else. Only sentences scoring at least ``band`` times the best one's; grouped
@@ -239,4 +218,4 @@ def pooled_evidence(passages: list[ScoredPassage], sentences: int, most_passages
         picked.setdefault(rank, []).append(i)
         if sum(map(len, picked.values())) >= sentences:
             break
-    return [passages[rank].evidence(indices, neighbours) for rank, indices in picked.items()]
+    return [passages[rank].evidence(indices) for rank, indices in picked.items()]

@@ -48,7 +48,6 @@ from .evidence import (
     Matcher,
     SentenceVectors,
     content_words,
-    passage_evidence,
     pooled_evidence,
     product_facts,
     score_passage,
@@ -67,20 +66,15 @@ from .verify import (
 )
 
 NO_ANSWER = "NO_ANSWER"
-MAX_PASSAGES = 2
-#: Document hits whose sentences are candidates for the evidence.
+#: The evidence: the EVIDENCE_SENTENCES best sentences over the DOCUMENT_HITS best document
+#: hits, from at most EVIDENCE_PASSAGES passages, each scoring at least SENTENCE_BAND times the best
+#: one's, only in the best passage's language when ONE_LANGUAGE (bench/evidence_recall.py measures
+#: them; docs/answers.md, "How much evidence the model reads").
 DOCUMENT_HITS = 6
-#: Evidence as the best sentences over all candidate passages (this many), or, at 0, the best
-#: sentences of each passage (evidence.PER_PASSAGE) from the best MAX_PASSAGES passages.
-POOLED_SENTENCES = 4
-#: The most passages those sentences may come from.
-POOLED_PASSAGES = 6
-#: A sentence is pooled evidence only when it scores at least this share of the best sentence's score.
+EVIDENCE_SENTENCES = 4
+EVIDENCE_PASSAGES = 6
 SENTENCE_BAND = 0.4
-#: Whether the evidence keeps only passages in the best passage's language.
 ONE_LANGUAGE = True
-#: A passage is evidence only when it scores at least this share of the best passage's score.
-PASSAGE_BAND = 0.7
 MAX_PRODUCTS = 3
 MAX_INSTRUCTIONS = 2000  # characters of the agent's instructions that go into the prompt
 _FOLLOW_UP = re.compile(r"^\s*(?:and|und|what about|how about|und wie|und was|wie wäre|also|ok(?:ay)?,?)\b", re.I)
@@ -419,24 +413,13 @@ class Responder:
         today = now.astimezone(ZoneInfo(self.settings.timezone)).date()
         upcoming = today if _WHEN.search(question) else None
         wants_figure = _QUANTITY.search(question) is not None
-        passages: list[Evidence] = []
-        if POOLED_SENTENCES:
-            scored = [p for p in (score_passage(hit.item, matcher, question_vector, vectors, upcoming, wants_figure)
-                                  for hit in hits if hit.item.kind == "document") if p is not None][:DOCUMENT_HITS]
-            passages = sorted(pooled_evidence(scored, POOLED_SENTENCES, POOLED_PASSAGES, SENTENCE_BAND), key=lambda e: -e.score)
-            if ONE_LANGUAGE and passages:  # the answer check binds values only within one language
-                first = passages[0].item.language
-                passages = [e for e in passages if e.item.language in (None, first)]
-        else:
-            for hit in hits:
-                if hit.item.kind == "document" and len(passages) < DOCUMENT_HITS:
-                    evidence = passage_evidence(hit.item, matcher, question_vector, vectors, upcoming_after=upcoming,
-                                                wants_figure=wants_figure)
-                    if evidence is not None:
-                        passages.append(evidence)
-            passages.sort(key=lambda e: -e.score)
-            if passages:
-                passages = [e for e in passages if e.score >= PASSAGE_BAND * passages[0].score][:MAX_PASSAGES]
+        scored = [p for p in (score_passage(hit.item, matcher, question_vector, vectors, upcoming, wants_figure)
+                              for hit in hits if hit.item.kind == "document") if p is not None][:DOCUMENT_HITS]
+        passages = sorted(pooled_evidence(scored, EVIDENCE_SENTENCES, EVIDENCE_PASSAGES, SENTENCE_BAND),
+                          key=lambda e: -e.score)
+        if ONE_LANGUAGE and passages:  # the answer check binds values only within one language
+            first = passages[0].item.language
+            passages = [e for e in passages if e.item.language in (None, first)]
 
         product_items = [hit.item for hit in hits if hit.item.kind == "product"]
         if product_follow_up:
