@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.answer.units import numbers_with_units, unit_mismatches
+from frontdesk.answer.units import numbers_with_units, price_units, unit_mismatches
 from frontdesk.answer.verify import unsupported_claims
 from frontdesk.testing import ScriptedModel
 
@@ -77,3 +77,16 @@ def test_a_price_said_as_a_duration_never_reaches_the_customer(app, tmp_path) ->
         app.agent("repair"), "Wie lange dauert ein Displaytausch beim iPhone 13?")
     assert model.calls and any(p.startswith("unit of 149") for p in answer.problems)
     assert "149 Stunden" not in answer.answer
+
+
+@pytest.mark.parametrize(("answer", "wrong"), [
+    ("Ein Displaytausch beim iPhone 11 kostet 60 Minuten.", True),  # the duration of the repair, said as its price
+    ("The battery swap costs 30 minutes.", True),
+    ("Die Reparatur kostet 49 € und dauert 60 Minuten.", False),
+    ("The wine tasting costs 45 EUR per person and starts at 19:30.", False),
+    ("Die Sauna ist kostenlos und von 15 bis 20 Uhr geöffnet.", False),
+    ("It costs nothing. It takes 2 days.", False),
+])
+def test_a_price_is_not_a_duration(answer: str, wrong: bool) -> None:
+    assert bool(price_units(answer)) is wrong
+    assert bool(unsupported_claims(answer, answer)) is wrong  # the figure is in the sources, with its unit

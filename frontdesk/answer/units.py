@@ -201,4 +201,25 @@ def unit_mismatches(answer: str, evidence: str) -> list[str]:
     return problems
 
 
-__all__ = ["UNITS", "Unit", "numbers_with_units", "unit_mismatches", "unit_of"]
+#: Saying that something has a price: vocabulary, like UNITS ("kostenlos" is no price).
+_PRICED = re.compile(r"\b(?:costs?|kostet|kosten)\b", re.I)
+_NOT_A_PRICE = {"duration", "time of day"}
+
+
+def price_units(answer: str) -> list[str]:
+    """A price said as a duration or a time ("Ein Displaytausch kostet 60 Minuten"): the first
+    figure after "costs"/"kostet" is written as a duration or a time of day. The figure is in
+    the sources, with that unit, so the other checks let it pass."""
+    spans, hours = _date_spans(answer), _hour_spans(answer)
+    problems = []
+    for verb in _PRICED.finditer(answer):
+        figure = _NUMBER.search(answer, verb.end())
+        if figure is None or re.search(r"[.;!?]\s", answer[verb.end():figure.start()]):
+            continue
+        unit = unit_of(answer, figure.start(), figure.end(), spans, hours)
+        if unit is not None and unit.kind in _NOT_A_PRICE:
+            problems.append(f"a price given as {unit}: {figure.group(0)}")
+    return problems
+
+
+__all__ = ["UNITS", "Unit", "numbers_with_units", "price_units", "unit_mismatches", "unit_of"]

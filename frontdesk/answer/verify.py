@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from ..search.text import sentence_continues
 from .dates import UPCOMING, find_dates
-from .units import unit_mismatches
+from .units import price_units, unit_mismatches
 
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,:]\d+)*")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>()\"']+", re.I)
@@ -97,6 +97,7 @@ def unsupported_claims(answer: str, evidence: str, *, allow: str = "", language:
         if token and not (number_forms(token) & known_numbers):
             problems.append(f"number {token}")
     problems.extend(unit_mismatches(scrubbed, known_text))  # "149 hours" where the sources say "149 €"
+    problems.extend(price_units(scrubbed))  # "kostet 60 Minuten"
     lowered = _casefold(scrubbed)
     for word, synonyms in PROMISES.items():
         if re.search(rf"\b{word}", lowered):
