@@ -14,7 +14,7 @@ recall. Side by side, in the same run, the same question's text under other evid
 - ``passages``: the whole passages the responder's evidence sentences come from;
 - ``hits:K``: the top K search hits, whole;
 - ``set:NAME=VALUE+NAME=VALUE``: the responder's evidence with its constants changed for the
-  question (``set:EVIDENCE_SENTENCES=6+SENTENCE_BAND=0``; ``evidence.NAME`` for evidence.py's).
+  question (``set:EVIDENCE_SENTENCES=6+SENTENCE_BAND=0``).
 
 Printed per split: recall with its 95% interval, the gate's share let through, and the mean
 number of characters the model would read (prompt processing on 2 cores grows with it, so
@@ -38,7 +38,6 @@ from bench.baseline import TOP_K  # noqa: E402
 from bench.businesses import BUSINESSES, load_business  # noqa: E402
 from bench.common import commit, machine  # noqa: E402
 from frontdesk.answer import Responder  # noqa: E402
-from frontdesk.answer import evidence as evidence_module  # noqa: E402
 from frontdesk.answer import responder as responder_module  # noqa: E402
 from frontdesk.answer.responder import Turn  # noqa: E402
 from frontdesk.app import Frontdesk  # noqa: E402
@@ -53,20 +52,18 @@ def matches(patterns: list[str], text: str) -> bool:
 
 
 def variant_text(name: str, responder: Responder, plan: Any, agent: Any, question: str) -> str:
-    if name.startswith("set:"):  # set:NAME=VALUE+NAME=VALUE, responder (or evidence.NAME) constants for one plan
-        changes = []
+    if name.startswith("set:"):  # set:NAME=VALUE+NAME=VALUE, the responder's constants for one plan
+        saved = {}
         for assignment in name[4:].split("+"):
             key, value = assignment.split("=")
-            module = evidence_module if key.startswith("evidence.") else responder_module
-            attribute = key.removeprefix("evidence.")
-            old = getattr(module, attribute)
-            changes.append((module, attribute, old))
-            setattr(module, attribute, type(old)(float(value)) if not isinstance(old, bool) else value == "1")
+            old = getattr(responder_module, key)
+            saved.setdefault(key, old)
+            setattr(responder_module, key, value == "1" if isinstance(old, bool) else type(old)(float(value)))
         try:
             plan = responder.plan(agent, question, Turn(), datetime.now(UTC))
         finally:
-            for module, attribute, old in reversed(changes):
-                setattr(module, attribute, old)
+            for key, old in saved.items():
+                setattr(responder_module, key, old)
         return variant_text("current", responder, plan, agent, question)
     if name.startswith("hits:"):
         hits = responder.engine.search(agent, question, limit=int(name[5:]))

@@ -32,11 +32,6 @@ AVAILABILITY = {
 }
 
 
-#: Whether a sentence's similarity to the question may be that of the sentence under its section
-#: heading ("Weinprobe: … 45 € pro Person."): the heading often names what the sentence is about.
-CONTEXT_IN_VECTOR = False
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences and lines of ``text``; a full stop after an abbreviation ("Tel. 0341 …") ends none."""
     out: list[str] = []
@@ -186,9 +181,6 @@ def score_passage(item: StoredItem, matcher: Matcher, question_vector: np.ndarra
         return None
     context = f"{item.title} {heading}"
     similarity = vectors(sentences) @ question_vector
-    if CONTEXT_IN_VECTOR:
-        section = " ".join(dict.fromkeys([item.title.split(" – ")[-1], heading])).strip()
-        similarity = np.maximum(similarity, vectors([f"{section}: {s}" for s in sentences]) @ question_vector)
     scored = []
     for i, (sentence, sim) in enumerate(zip(sentences, similarity, strict=True)):
         coverage = matcher.coverage(sentence, context)
@@ -201,19 +193,19 @@ def score_passage(item: StoredItem, matcher: Matcher, question_vector: np.ndarra
     return ScoredPassage(item, sentences, scored)
 
 
-def pooled_evidence(passages: list[ScoredPassage], sentences: int, most_passages: int,
+def pooled_evidence(passages: list[ScoredPassage], sentences: int, most_passages: int | None = None,
                     band: float = 0.0) -> list[Evidence]:
     """The ``sentences`` best sentences over all the passages, not the best few of each: a
     question's answer is often one sentence of a passage whose other sentences are about
     something else. Only sentences scoring at least ``band`` times the best one's; grouped
-    back into at most ``most_passages`` passages, best first."""
+    back into (at most ``most_passages``) passages, best first."""
     pool = sorted(((c + 0.5 * sim, rank, i) for rank, p in enumerate(passages) for c, sim, i in p.scored),
                   key=lambda t: (-t[0], t[1]))
     picked: dict[int, list[int]] = {}
     for score, rank, i in pool:
         if score < band * pool[0][0]:
             break
-        if len(picked) >= most_passages and rank not in picked:
+        if most_passages is not None and len(picked) >= most_passages and rank not in picked:
             continue
         picked.setdefault(rank, []).append(i)
         if sum(map(len, picked.values())) >= sentences:

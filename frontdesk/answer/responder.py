@@ -67,12 +67,11 @@ from .verify import (
 
 NO_ANSWER = "NO_ANSWER"
 #: The evidence: the EVIDENCE_SENTENCES best sentences over the DOCUMENT_HITS best document
-#: hits, from at most EVIDENCE_PASSAGES passages, each scoring at least SENTENCE_BAND times the best
-#: one's, only in the best passage's language when ONE_LANGUAGE (bench/evidence_recall.py measures
-#: them; docs/answers.md, "How much evidence the model reads").
+#: hits, each scoring at least SENTENCE_BAND times the best one's, only in the best passage's
+#: language when ONE_LANGUAGE (bench/evidence_recall.py measures them; docs/answers.md, "How much
+#: evidence the model reads").
 DOCUMENT_HITS = 6
 EVIDENCE_SENTENCES = 4
-EVIDENCE_PASSAGES = 6
 SENTENCE_BAND = 0.4
 ONE_LANGUAGE = True
 MAX_PRODUCTS = 3
@@ -415,8 +414,7 @@ class Responder:
         wants_figure = _QUANTITY.search(question) is not None
         scored = [p for p in (score_passage(hit.item, matcher, question_vector, vectors, upcoming, wants_figure)
                               for hit in hits if hit.item.kind == "document") if p is not None][:DOCUMENT_HITS]
-        passages = sorted(pooled_evidence(scored, EVIDENCE_SENTENCES, EVIDENCE_PASSAGES, SENTENCE_BAND),
-                          key=lambda e: -e.score)
+        passages = pooled_evidence(scored, EVIDENCE_SENTENCES, band=SENTENCE_BAND)  # best first
         if ONE_LANGUAGE and passages:  # the answer check binds values only within one language
             first = passages[0].item.language
             passages = [e for e in passages if e.item.language in (None, first)]

@@ -422,8 +422,8 @@ def misbound_values(answer: str, evidence: str, question: str, same_language: bo
             # as the value's own holder: "Kinder: 19. Mai" for "the children's course is on 12 May"
             elsewhere = {w for h in sentences if h not in facts for c in _clauses(h)
                          if ":" in c and (other := _values_in(c, kind)) and not other & forms
-                         and found(missing, c) and len(found(words, c)) >= len(best)
-                         for w in found(missing, c)}
+                         and (rival := found(missing, c)) and len(found(words, c)) >= len(best)
+                         for w in rival}
             # within a list of values ("32 € pro Person, Kinder von 3 bis 14 Jahren 18 €") a word that
             # only another item of the list holds is that item's: 32 € is not the children's price
             listed = [_list_conflict(holder, forms, kind, words, _heading_of(holder, [line])) for holder, line in holders
@@ -542,7 +542,7 @@ def unbacked_denials(answer: str, evidence: str, question: str) -> list[str]:
         if not _NEGATION.search(sentence) or _NUMBER.search(sentence):
             continue
         words = _content(sentence)
-        if words & asked and any(words & asked & bag for bag in backing):
+        if any(words & asked & bag for bag in backing):
             continue
         adds = {w for w, forms in _words(sentence).items() if not forms & asked and forms & known}
         if not adds:
