@@ -11,7 +11,7 @@ import pytest
 
 from frontdesk.answer import Answer, Responder
 from frontdesk.answer.meaning import condition_words, translation_problems, vacuous
-from frontdesk.answer.verify import denied_claims, unbacked_denials
+from frontdesk.answer.verify import UNBACKED_DENIAL, denied_claims, unbacked_denials
 from frontdesk.app import Frontdesk
 from frontdesk.evaluation.cases import Case, wrong_facts
 from frontdesk.testing import FunctionModel, ScriptedModel
@@ -180,6 +180,20 @@ def test_a_bare_yes_that_restates_the_question_gets_the_evidence_quoted(office: 
     assert any("restates the question" in p for p in answer.problems)
     assert answer.mode == "evidence" and answer.grounded
     assert "nur persönlich im Bürgeramt" in answer.answer and not answer.answer.startswith("Ja")
+    # evidence that covers little of the question is quoted too, after a yes; without one, declined
+    question = "Bekommen Familien mit Kindern auch im Ausland Unterstützung?"
+    answer = ask(office, ScriptedModel("Ja, Familien mit Kindern bekommen auch im Ausland Unterstützung."), question)
+    assert answer.mode == "evidence" and "255 Euro" in answer.answer and not answer.answer.startswith("Ja")
+    echo = ask(office, ScriptedModel("Familien mit Kindern bekommen auch im Ausland Unterstützung."), question)
+    assert echo.mode == "declined" and not echo.grounded
+
+
+def test_a_no_the_sources_do_not_make_never_reaches_the_customer(office: Frontdesk) -> None:
+    """The model declining in its own words ("… wird in den Quellen nicht angegeben") is no answer."""
+    question = "Wie ist die Handynummer der Familienkasse?"
+    soft = "Die Handynummer der Familienkasse wird in den Quellen nicht angegeben."
+    answer = ask(office, ScriptedModel(soft), question)
+    assert soft not in answer.answer and UNBACKED_DENIAL in answer.problems
 
 
 def test_a_vacuous_fast_model_answer_goes_to_the_answer_model(office: Frontdesk) -> None:
